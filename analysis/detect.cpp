@@ -343,9 +343,12 @@ std::vector<ThrottleEvent> detect_throttling(const RunData& data, const DetectOp
         }
       }
       const double ref = quantile_of(load, 0.95);
-      double lowest = value_at(*f, m.start_ns);
+      // Only load-phase samples count: idle frequencies are the governor, not throttling.
+      double lowest = settled_load(m.start_ns) ? value_at(*f, m.start_ns) : kNan;
       for (std::size_t i = 0; i < f->t_ns.size(); ++i) {
-        if (f->t_ns[i] >= m.start_ns && f->t_ns[i] < std::max(m.end_ns, m.start_ns + 1)) {
+        // Up to and including the end: the recovery sample there cannot lower the minimum.
+        if (f->t_ns[i] >= m.start_ns && f->t_ns[i] <= m.end_ns &&
+            settled_load(f->t_ns[i])) {
           lowest = std::isnan(lowest) ? f->value[i] : std::min(lowest, f->value[i]);
         }
       }
