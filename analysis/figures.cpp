@@ -226,17 +226,23 @@ std::vector<NamedChart> build_figures(const RunReport& r) {
     if (min_gap > 1e17) {
       min_gap = 100;
     }
+    std::size_t series = 0;
+    for (const SensorReport& s : r.sensors) {
+      series += (!s.residency.empty() && s.residency.size() <= 40) ? 1 : 0;
+    }
+    const double bar = std::max(1.0, min_gap * 0.8 / static_cast<double>(std::max<std::size_t>(1, series)));
     for (const SensorReport& s : r.sensors) {
       if (s.residency.empty() || s.residency.size() > 40) {
         continue; // continuous signals (residency means) are not operating points
       }
+      // Side by side: each policy's bar is shifted within the operating point's slot.
+      const double shift = (static_cast<double>(colour) - (static_cast<double>(series) - 1) / 2) * bar;
       std::vector<double> x, y;
       for (const ResidencyEntry& e : s.residency) {
-        x.push_back(e.value / 1e6);
+        x.push_back(e.value / 1e6 + shift);
         y.push_back(e.share * 100);
       }
-      c.add_bars(std::move(x), std::move(y), std::max(1.0, min_gap * 0.6), palette(colour++),
-                 s.spec.name);
+      c.add_bars(std::move(x), std::move(y), bar, palette(colour++), s.spec.name);
     }
     if (!c.empty()) {
       out.push_back(NamedChart{"frequency_residency",

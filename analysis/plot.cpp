@@ -150,7 +150,7 @@ std::vector<double> nice_ticks(double lo, double hi, int target, bool log) {
   if (log && lo > 0) {
     const double d0 = std::floor(std::log10(lo));
     const double d1 = std::ceil(std::log10(hi));
-    if (d1 - d0 >= 2) {
+    if (std::log10(hi / lo) >= 2) {
       const double every = std::max(1.0, std::ceil((d1 - d0) / target));
       for (double d = d0; d <= d1; d += every) {
         const double v = std::pow(10.0, d);
@@ -609,7 +609,8 @@ void Chart::render(void* context) const {
       const Item* l = legend[i];
       const double cy = by + 3 + line_h * (static_cast<double>(i) + 0.5);
       Color c = l->color;
-      if (l->type == Item::Type::kSpan || l->type == Item::Type::kBand) {
+      if (l->type == Item::Type::kSpan || l->type == Item::Type::kBand ||
+          l->type == Item::Type::kBars || l->type == Item::Type::kPoints) {
         c = c.with_alpha(std::max(0.35, c.a));
         set_color(cr, c);
         cairo_rectangle(cr, bx + 6, cy - 5, 18, 10);

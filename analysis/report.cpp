@@ -391,6 +391,12 @@ Result<RunReport> analyze_run(storage::Reader& reader, std::int64_t run_id,
   rep.rate_per_s = rep.load_seconds > 0 ? static_cast<double>(rep.inferences) / rep.load_seconds : 0;
 
   // Sensors.
+  std::vector<Phase> load_phases;
+  for (const Phase& p : data.phases) {
+    if (p.load) {
+      load_phases.push_back(p);
+    }
+  }
   const SensorSeries* power = nullptr;
   double power_mean = -1;
   for (const SensorSeries& s : data.sensors) {
@@ -404,7 +410,9 @@ Result<RunReport> analyze_run(storage::Reader& reader, std::int64_t run_id,
       sr.histogram = value_histogram(s.value, 0.5);
       break;
     case SensorKind::kFrequency:
-      sr.residency = residency(s, 1e6, data.phases);
+      if (!is_max_limit(s)) {
+        sr.residency = residency(s, 1e6, load_phases);
+      }
       break;
     case SensorKind::kPower:
       sr.histogram = value_histogram(s.value, 0.05, 80);

@@ -249,7 +249,9 @@ TEST(Figures, SvgAndPngForEveryFigure) {
     std::ofstream(again, std::ios::binary) << raster.value();
     EXPECT_GT(png_ink(again.string()).first, 0.02) << again;
   }
-  fs::remove_all(dir);
+  if (std::getenv("ES_KEEP_TEST_OUTPUT") == nullptr) {
+    fs::remove_all(dir);
+  }
 }
 
 TEST(Html, SelfContainedWithEveryFigure) {
