@@ -5,6 +5,7 @@
 #include "db_fixture.hpp"
 
 #include <boost/property_tree/json_parser.hpp>
+#include <sqlite3.h>
 #include <boost/property_tree/ptree.hpp>
 #include <gtest/gtest.h>
 
@@ -112,6 +113,96 @@ TEST_F(Commands, ErrorsAndExitCodes) {
   r = run_cmd(cmd_report, {"--db", junk.string()});
   EXPECT_EQ(r.code, kExitRuntime);
   EXPECT_NE(r.err.find("edgesoak report: error:"), std::string::npos) << r.err;
+}
+
+TEST_F(Commands, ForeignSqliteDatabaseAndEmptyDatabase) {
+  const fs::path dir = testing::fresh_dir("foreign");
+  const fs::path foreign = dir / "other.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(foreign.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto r = run_cmd(cmd_report, {"--db", foreign.string()});
+  EXPECT_EQ(r.code, kExitRuntime);
+  EXPECT_NE(r.err.find("edgesoak database"), std::string::npos) << r.err;
+
+  // A valid edgesoak database without runs.
+  const fs::path empty = dir / "empty.db";
+  {
+    auto w = storage::Writer::open(empty);
+    ASSERT_TRUE(w.ok());
+  }
+  r = run_cmd(cmd_report, {"--db", empty.string()});
+  EXPECT_EQ(r.code, kExitRuntime);
+  EXPECT_NE(r.err.find("no runs"), std::string::npos) << r.err;
+}
+
+TEST_F(Commands, RunWithoutInferencesOrSamples) {
+  testing::SyntheticRun run;
+  run.run.info.name = "empty-run";
+  run.finish(0);
+  const fs::path db = testing::write_sqlite(run, "emptyrun");
+  auto r = run_cmd(cmd_report, {"--db", db.string(), "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  boost::property_tree::ptree j;
+  std::istringstream in(r.out);
+  boost::property_tree::read_json(in, j);
+  EXPECT_EQ(j.get<std::uint64_t>("inferences"), 0U);
+  EXPECT_EQ(j.get<std::string>("latency_ms.p50"), "null");
+  const fs::path out = testing::fresh_dir("emptyout");
+  r = run_cmd(cmd_report, {"--db", db.string(), "--out", out.string()});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_TRUE(fs::exists(out / "report.html"));
+  r = run_cmd(cmd_report, {"--db", db.string()});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+}
+
+TEST_F(Commands, ResumedRunHasTwoSegmentsAndARestartMarker) {
+  const fs::path path = testing::fresh_dir("resume") / "run.db";
+  std::int64_t run_id = 0;
+  const auto push_some = [](storage::Writer& w, double from_s) {
+    auto& sink = w.make_inference_sink();
+    w.start();
+    const std::int64_t base = w.segment_start_mono_ns();
+    for (int i = 0; i < 500; ++i) {
+      while (!sink.push(InferenceRecord{base + static_cast<std::int64_t>((from_s + i * 0.01) * 1e9),
+                                        5'000'000, 0, InferenceStatus::kOk})) {
+      }
+    }
+  };
+  {
+    storage::WriterOptions o;
+    o.boot_id = "boot-a";
+    auto w = storage::Writer::open(path, o);
+    ASSERT_TRUE(w.ok());
+    storage::RunInfo info;
+    info.name = "resumed";
+    run_id = w.value()->begin_run(info).value();
+    push_some(*w.value(), 0);
+    w.value()->abandon(); // what a crash looks like
+  }
+  {
+    storage::WriterOptions o;
+    o.boot_id = "boot-b";
+    auto w = storage::Writer::open(path, o);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE(w.value()->resume_run(run_id).ok());
+    push_some(*w.value(), 0);
+    ASSERT_TRUE(w.value()->finish_run(storage::RunStatus::kCompleted).ok());
+  }
+  const auto r = run_cmd(cmd_report, {"--db", path.string(), "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  boost::property_tree::ptree j;
+  std::istringstream in(r.out);
+  boost::property_tree::read_json(in, j);
+  EXPECT_EQ(j.get<int>("run.segments"), 2);
+  EXPECT_EQ(j.get<std::uint64_t>("inferences"), 1000U);
+  bool gap = false;
+  for (const auto& [_, e] : j.get_child("events")) {
+    gap = gap || e.get<std::string>("kind") == "segment_gap";
+  }
+  EXPECT_TRUE(gap);
 }
 
 TEST_F(Commands, ExportWritesCsvTables) {
