@@ -132,9 +132,11 @@ const SensorSeries* primary_frequency(const RunData& data) {
       continue;
     }
     const auto [mn, mx] = std::minmax_element(load.begin(), load.end());
-    // Point samples (".cur") are discrete levels and map inferences to operating points.
+    // The signal that actually moves explains latency (on a Pi, cpufreq may claim a constant
+    // clock while the firmware-measured one drops); point samples (".cur") win ties because
+    // they are discrete levels.
     const double spread = *mx > 0 ? (*mx - *mn) / *mx : 0;
-    const double score = spread + (ends_with(s.spec.name, ".cur") ? 1.0 : 0.0);
+    const double score = spread + (ends_with(s.spec.name, ".cur") ? 0.01 : 0.0);
     if (score > best_score) {
       best_score = score;
       best = &s;
