@@ -7,6 +7,7 @@
 #include <sensors/sensors.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -25,10 +26,18 @@ std::mutex g_sensors_mutex;
 int g_sensors_refs = 0;
 bool g_sensors_ok = false;
 
-bool libsensors_acquire() {
+bool libsensors_acquire(const std::filesystem::path& config) {
   std::lock_guard lock(g_sensors_mutex);
   if (g_sensors_refs == 0) {
-    g_sensors_ok = sensors_init(nullptr) == 0;
+    if (config.empty()) {
+      g_sensors_ok = sensors_init(nullptr) == 0;
+    } else {
+      std::FILE* f = std::fopen(config.c_str(), "r");
+      g_sensors_ok = f != nullptr && sensors_init(f) == 0;
+      if (f != nullptr) {
+        std::fclose(f);
+      }
+    }
     if (!g_sensors_ok) {
       sensors_cleanup();
     }
@@ -240,7 +249,7 @@ bool HwmonProbe::discover_sysfs(const SysfsReader& sysfs, const HwmonOptions& op
 }
 
 bool HwmonProbe::discover_libsensors(const HwmonOptions& options) {
-  if (!libsensors_acquire()) {
+  if (!libsensors_acquire(options.libsensors_config)) {
     return false;
   }
   m_libsensors_ref = true;

@@ -27,6 +27,7 @@
 #include "probes/sysfs_reader.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,10 @@ struct HwmonOptions {
   HwmonBackend backend = HwmonBackend::kAuto;
   /// hwmon `name`s to leave out (exact match).
   std::vector<std::string> exclude_chips;
+  /// libsensors configuration file; empty = the system's (/etc/sensors3.conf + sensors.d).
+  /// "/dev/null" gives raw values without compute/label/ignore rules. The first HwmonProbe
+  /// that initialises libsensors in a process decides (the library has global state).
+  std::filesystem::path libsensors_config;
 };
 
 /// How a raw hwmon attribute value maps to SI.
@@ -98,6 +103,7 @@ private:
 
   bool discover_sysfs(const SysfsReader& sysfs, const HwmonOptions& options);
   bool discover_libsensors(const HwmonOptions& options);
+
 
   HwmonBackend m_backend = HwmonBackend::kSysfs;
   std::vector<Channel> m_channels;

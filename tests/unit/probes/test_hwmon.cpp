@@ -83,7 +83,7 @@ TEST(HwmonProbe, UnitsLabelsGapsAndExclusion) {
   const std::string h2 = "class/hwmon/hwmon2/";
   write_file(d.path(), h2 + "name", "pwmfan\n");
   write_file(d.path(), h2 + "fan1_input", "2712\n");
-  HwmonProbe p(SysfsReader(d.path()), 1s, HwmonOptions{HwmonBackend::kSysfs, {}});
+  HwmonProbe p(SysfsReader(d.path()), 1s, HwmonOptions{HwmonBackend::kSysfs, {}, {}});
   auto out = sample_once(p);
   EXPECT_DOUBLE_EQ(reading(p, out, "hwmon.ina219.in0")->value, 0.150);
   EXPECT_DOUBLE_EQ(reading(p, out, "hwmon.ina219.in1")->value, 12.0);
@@ -94,7 +94,7 @@ TEST(HwmonProbe, UnitsLabelsGapsAndExclusion) {
   EXPECT_DOUBLE_EQ(reading(p, out, "hwmon.cpu_thermal.ambient_sensor")->value, -12.5);
   EXPECT_DOUBLE_EQ(reading(p, out, "hwmon.pwmfan.fan1")->value, 2712.0);
 
-  HwmonProbe q(SysfsReader(d.path()), 1s, HwmonOptions{HwmonBackend::kSysfs, {"ina219"}});
+  HwmonProbe q(SysfsReader(d.path()), 1s, HwmonOptions{HwmonBackend::kSysfs, {"ina219"}, {}});
   EXPECT_FALSE(test::sensor_index(q, "hwmon.ina219.in1"));
   EXPECT_TRUE(test::sensor_index(q, "hwmon.pwmfan.fan1"));
 }
