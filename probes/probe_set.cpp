@@ -1,0 +1,103 @@
+#include "probes/probe_set.hpp"
+
+#include "daemon/core/log.hpp"
+#include "probes/cpufreq.hpp"
+#include "probes/system.hpp"
+#include "probes/thermal.hpp"
+
+#include <exception>
+#include <functional>
+
+namespace es::probes {
+
+namespace {
+
+// A factory returns a probe with sensors, or nullptr and a reason.
+using Factory = std::function<std::unique_ptr<Probe>(const ProbeSetOptions&, std::string& why)>;
+
+template <typename P>
+std::unique_ptr<Probe> keep_if_any(std::unique_ptr<P> p, std::string& why, std::string reason) {
+  if (p->sensors().empty()) {
+    why = std::move(reason);
+    return nullptr;
+  }
+  return p;
+}
+
+std::string shown(const std::filesystem::path& root, const char* rel) {
+  return (root / rel).string();
+}
+
+const std::vector<std::pair<std::string, Factory>>& factories() {
+  static const std::vector<std::pair<std::string, Factory>> k{
+      {"cpufreq",
+       [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
+         const SysfsReader sysfs(o.roots.sysfs);
+         return keep_if_any(std::make_unique<CpufreqProbe>(sysfs, o.interval_for("cpufreq")), why,
+                            "no cpufreq policies under " +
+                                shown(o.roots.sysfs, "devices/system/cpu"));
+       }},
+      {"thermal",
+       [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
+         const SysfsReader sysfs(o.roots.sysfs);
+         return keep_if_any(std::make_unique<ThermalProbe>(sysfs, o.interval_for("thermal")), why,
+                            "no zones under " + shown(o.roots.sysfs, "class/thermal"));
+       }},
+      {"system",
+       [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
+         const SysfsReader procfs(o.roots.procfs);
+         return keep_if_any(std::make_unique<SystemProbe>(procfs, o.interval_for("system")), why,
+                            "nothing readable under " + o.roots.procfs.string());
+       }},
+  };
+  return k;
+}
+
+} // namespace
+
+ProbeToggle ProbeSetOptions::toggle(const std::string& name) const {
+  const auto it = probes.find(name);
+  return it == probes.end() ? ProbeToggle{} : it->second;
+}
+
+std::chrono::nanoseconds ProbeSetOptions::interval_for(const std::string& name) const {
+  const auto t = toggle(name);
+  return t.interval.count() > 0 ? t.interval : default_interval;
+}
+
+const std::vector<std::string>& known_probe_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& [name, f] : factories()) {
+      n.push_back(name);
+    }
+    return n;
+  }();
+  return names;
+}
+
+ProbeSet make_probes(const ProbeSetOptions& options) {
+  ProbeSet set;
+  for (const auto& [name, factory] : factories()) {
+    if (!options.toggle(name).enabled) {
+      set.skipped.push_back(name + ": disabled");
+      continue;
+    }
+    try {
+      std::string why;
+      auto p = factory(options, why);
+      if (p) {
+        set.probes.push_back(std::move(p));
+      } else {
+        set.skipped.push_back(name + ": " + why);
+      }
+    } catch (const std::exception& e) {
+      set.skipped.push_back(name + ": discovery failed: " + e.what());
+    } catch (...) {
+      set.skipped.push_back(name + ": discovery failed");
+    }
+  }
+  return set;
+}
+
+} // namespace es::probes
