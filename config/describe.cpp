@@ -62,13 +62,21 @@ std::string describe(const Config& config, std::chrono::nanoseconds total) {
     out << "phases:   cannot resolve: " << phases.error().message << "\n";
   } else {
     out << "phases:\n";
-    std::size_t width = 0;
+    const auto pad = [](std::string text, std::size_t width) {
+      text.resize(std::max(width, text.size()), ' ');
+      return text;
+    };
+    std::size_t name_width = 0;
+    std::size_t start_width = 0;
+    std::size_t length_width = 0;
     for (const ResolvedPhase& p : *phases) {
-      width = std::max(width, p.name.size());
+      name_width = std::max(name_width, p.name.size());
+      start_width = std::max(start_width, format_duration(p.start).size());
+      length_width = std::max(length_width, format_duration(p.duration).size());
     }
     for (const ResolvedPhase& p : *phases) {
-      out << "  " << p.name << std::string(width - p.name.size() + 2, ' ')
-          << format_duration(p.start) << " + " << format_duration(p.duration) << "  "
+      out << "  " << pad(p.name, name_width) << "  at " << pad(format_duration(p.start), start_width)
+          << "  for " << pad(format_duration(p.duration), length_width) << "  "
           << (p.load ? "load, rate " + rate_text(p.rate_per_s) : std::string("idle")) << "\n";
     }
   }

@@ -969,6 +969,7 @@ private:
                               found(item));
         continue;
       }
+      const std::size_t errors_before = m_errors.size();
       const Fields f = read_map(item, item, path,
                                 {"name", "bus", "address", "shunt_ohms", "max_current_a",
                                  "interval", "bus_range_v", "adc_samples", "auto_gain", "chip"});
@@ -1042,9 +1043,12 @@ private:
           d.chip = *v;
         }
       }
-      // Two devices on one bus address would read the same chip twice.
+      // Two devices on one bus address would read the same chip twice. Only checked for a
+      // device without other errors, so a bad bus or address does not also report a clash.
       const auto key = std::make_pair<std::int64_t, std::int64_t>(d.bus, d.address);
-      if (const auto clash = addresses.find(key); clash != addresses.end()) {
+      if (m_errors.size() != errors_before) {
+        // already reported
+      } else if (const auto clash = addresses.find(key); clash != addresses.end()) {
         const YAML::Node& where = address != nullptr ? address->value : item;
         error(where, address != nullptr ? address->path : path,
               "bus " + std::to_string(d.bus) + " address " + hex_address(d.address) +
