@@ -6,8 +6,11 @@
 #include "daemon/core/log.hpp"
 #include "daemon/core/time.hpp"
 #include "daemon/service/engine.hpp"
+#include "daemon/service/host_info.hpp"
 #include "daemon/service/notifier.hpp"
+#include "daemon/service/resume.hpp"
 #include "daemon/service/signals.hpp"
+#include "daemon/storage/reader.hpp"
 
 #include <boost/program_options.hpp>
 #include <unistd.h>
@@ -116,6 +119,37 @@ EngineResult execute(EngineOptions eo, std::ostream& err, const char* prog) {
 
 } // namespace
 
+Result<std::int64_t> schedule_skip_for_resume(const std::filesystem::path& db,
+                                              std::int64_t run_id, bool extend_after_gap) {
+  auto reader = storage::Reader::open(db);
+  if (!reader) {
+    return reader.error();
+  }
+  std::int64_t skip = 0;
+  auto meta = (*reader)->run_meta(run_id);
+  if (!meta) {
+    return meta.error();
+  }
+  for (const auto& [key, value] : *meta) {
+    if (key == "schedule_skip_ns") {
+      skip = std::stoll(value);
+    }
+  }
+  if (extend_after_gap) {
+    return skip; // downtime does not count: the remaining phases run in full
+  }
+  // The downtime counts towards the schedule. Its length is known only within the same boot
+  // (monotonic clock); across a reboot wall time is untrustworthy (no RTC), so it counts as 0.
+  auto segments = (*reader)->segments(run_id);
+  if (!segments) {
+    return segments.error();
+  }
+  if (!segments->empty() && segments->back().boot_id == boot_id()) {
+    skip += std::max<std::int64_t>(0, mono_now_ns() - segments->back().end_mono_ns);
+  }
+  return skip;
+}
+
 ForegroundResult run_foreground(const std::vector<std::string>& args, std::ostream& out,
                                 std::ostream& err) {
   Overrides o;
@@ -175,8 +209,11 @@ int daemon_main(const std::vector<std::string>& args, std::ostream& out, std::os
       "Usage: edgesoakd --config FILE [options]\n\nThe edgesoak daemon: runs the configured "
       "soak in the foreground (systemd Type=notify) and records it into SQLite.\n\nExit codes: "
       "0 ok, 2 usage or configuration error, 3 runtime error.\n\nOptions");
+  bool new_run = false;
   desc.add_options()("help,h", "show this help")("version", "show the version")(
-      "config,c", po::value(&o.config_path), "configuration file (YAML)");
+      "config,c", po::value(&o.config_path), "configuration file (YAML)")(
+      "new-run", po::bool_switch(&new_run),
+      "start a new run even if an unfinished run of the same name could be resumed");
   add_override_options(desc, o);
   po::variables_map vm;
   try {
@@ -206,6 +243,31 @@ int daemon_main(const std::vector<std::string>& args, std::ostream& out, std::os
   logger("daemon")->info("starting {} config={}", build_info_line(), o.config_path);
   SystemdNotifier notifier;
   eo->notifier = &notifier;
+
+  auto decision = decide_start(eo->database, eo->config, new_run);
+  if (!decision) {
+    err << "edgesoakd: error: " << decision.error().message << "\n";
+    return kExitRuntime;
+  }
+  logger("daemon")->info("{}", decision->reason);
+  if (decision->action == StartAction::kNothingToDo) {
+    // Tell the service manager we started fine and why we are leaving at once.
+    notifier.ready();
+    notifier.status(decision->reason);
+    notifier.stopping();
+    out << "edgesoakd: " << decision->reason << "\n";
+    return kExitOk;
+  }
+  if (decision->action == StartAction::kResume) {
+    eo->resume_run_id = decision->run_id;
+    auto skip = schedule_skip_for_resume(eo->database, decision->run_id,
+                                         eo->config.run.extend_after_gap);
+    if (!skip) {
+      err << "edgesoakd: error: " << skip.error().message << "\n";
+      return kExitRuntime;
+    }
+    eo->schedule_skip_ns = *skip;
+  }
   block_stop_signals();
   return execute(std::move(*eo), err, "edgesoakd").exit_code;
 }

@@ -2,6 +2,8 @@
 // Entry points of the programs that drive a run: `edgesoakd` and `edgesoak run`.
 // Both use the same RunEngine; they differ only in presentation (progress line vs sd_notify).
 
+#include "daemon/core/result.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <ostream>
@@ -24,6 +26,13 @@ struct ForegroundResult {
 /// display on a terminal (a plain line every 10 s otherwise). SIGINT/SIGTERM stop cleanly.
 ForegroundResult run_foreground(const std::vector<std::string>& args, std::ostream& out,
                                 std::ostream& err);
+
+/// Downtime to count against the phase schedule when resuming `run_id` (see
+/// run.extend_after_gap): the previous total plus, if !extend_after_gap and the gap happened
+/// within this boot, the monotonic length of the gap.
+[[nodiscard]] Result<std::int64_t> schedule_skip_for_resume(const std::filesystem::path& db,
+                                                            std::int64_t run_id,
+                                                            bool extend_after_gap);
 
 /// `edgesoakd --config FILE [...]`: the daemon. Foreground (no fork; Type=notify), READY=1 once
 /// recording, STATUS= lines every few seconds, WATCHDOG=1 while every thread progresses,

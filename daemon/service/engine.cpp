@@ -357,7 +357,7 @@ Progress RunEngine::Impl::snapshot(std::size_t phase_index, std::int64_t now) co
   p.phase = phases[phase_index].name;
   p.phase_index = static_cast<int>(phase_index);
   p.phase_count = static_cast<int>(phases.size());
-  p.elapsed = std::chrono::nanoseconds(t0_run_ns + (now - start_ns));
+  p.elapsed = std::chrono::nanoseconds(t0_run_ns + (now - start_ns) + options.schedule_skip_ns);
   p.total = options.duration;
   p.inferences = inferences.load(std::memory_order_relaxed);
   p.p50_ms = recent_p50_ms(latency_rings);
@@ -473,6 +473,7 @@ Result<void> RunEngine::prepare() {
   storage::WriterOptions wopt;
   wopt.commit_interval = cfg.storage.commit_interval;
   wopt.queue_capacity = cfg.storage.queue_capacity;
+  wopt.boot_id = boot_id();
   if (const auto parent = m.options.database.parent_path(); !parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
@@ -535,6 +536,7 @@ Result<void> RunEngine::prepare() {
                 std::to_string(ph.rate_per_s) + ";";
   }
   (void)m.writer->set_run_meta("phases", schedule);
+  (void)m.writer->set_run_meta("schedule_skip_ns", std::to_string(m.options.schedule_skip_ns));
   (void)m.writer->set_run_meta("cpu_features", m.sessions.front()->cpu_features());
   (void)m.writer->set_run_meta("board.model", board.model);
   (void)m.writer->set_run_meta("board.soc", board.soc);
@@ -609,7 +611,8 @@ Result<RunSummary> RunEngine::run(std::stop_token stop) {
   // On resume the run timeline already covers t0_run_ns; skip phases that are over.
   for (std::size_t i = 0; i < m.phases.size() && !finished; ++i) {
     const config::ResolvedPhase& phase = m.phases[i];
-    const std::int64_t phase_end_run = (phase.start + phase.duration).count();
+    const std::int64_t phase_end_run =
+        (phase.start + phase.duration).count() - m.options.schedule_skip_ns;
     if (phase_end_run <= m.t0_run_ns) {
       continue;
     }

@@ -63,6 +63,9 @@ struct EngineOptions {
   std::function<void(const Progress&)> on_progress;
   /// Resume the unfinished run `resume_run_id` as a new segment instead of starting a new run.
   std::optional<std::int64_t> resume_run_id;
+  /// Schedule time not on the run timeline (downtime that counts towards the phases when
+  /// run.extend_after_gap is false). Phase boundaries move earlier by this much.
+  std::int64_t schedule_skip_ns = 0;
 };
 
 struct RunSummary {

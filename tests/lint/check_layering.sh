@@ -53,13 +53,20 @@ private_header() {
   fi
 }
 private_header 'yaml-cpp/' '^config/[^/]+\.cpp$' "yaml-cpp"
-private_header 'sqlite3\.h' '^daemon/storage/[^/]+\.cpp$' "sqlite3.h"
+private_header 'sqlite3\.h' '^daemon/storage/([^/]+\.cpp|sqlite\.hpp)$' "sqlite3.h"
 private_header 'sensors/' '^probes/.*\.cpp$' "libsensors"
+# ...and the module-private wrapper around SQLite is not included from outside storage.
+hits=$(grep -rlE '#[[:space:]]*include[[:space:]]*"daemon/storage/sqlite\.hpp"' \
+       daemon config probes workloads analysis 2>/dev/null | grep -v '^daemon/storage/' || true)
+if [[ -n $hits ]]; then
+  report "daemon/storage/sqlite.hpp is private to es_storage"
+  echo "$hits" | sed 's/^/  /'
+fi
 
 # No hard-coded /sys or /proc paths: every probe reads through an injectable root.
 hits=$(grep -rnE --include='*.hpp' --include='*.cpp' '"/(sys|proc)(/|")' \
        daemon probes workloads analysis config 2>/dev/null |
-       grep -vE '^(config/config\.hpp|probes/sysfs_reader\.(hpp|cpp)|probes/probe_set\.hpp):' || true)
+       grep -vE "^(config/config\.hpp|probes/sysfs_reader\.(hpp|cpp)|probes/probe_set\.hpp|daemon/service/host_info\.cpp):" || true)
 if [[ -n $hits ]]; then
   report "hard-coded /sys or /proc path (use SysfsReader and the configured roots)"
   echo "$hits" | sed 's/^/  /'
