@@ -20,23 +20,6 @@ bool readable_int(const SysfsReader& sysfs, const std::string& rel) {
   return sysfs.read_int(rel).ok();
 }
 
-// First CPU number in a cpulist/cpumask text such as "0-3" or "0 1 2 3".
-std::optional<int> first_cpu(std::string_view text) {
-  text = trim(text);
-  std::size_t end = 0;
-  while (end < text.size() && text[end] >= '0' && text[end] <= '9') {
-    ++end;
-  }
-  if (end == 0) {
-    return std::nullopt;
-  }
-  auto v = parse_int(text.substr(0, end));
-  if (!v) {
-    return std::nullopt;
-  }
-  return static_cast<int>(*v);
-}
-
 } // namespace
 
 Result<std::vector<FreqTime>> parse_time_in_state(std::string_view text) {
@@ -101,28 +84,29 @@ Result<Residency> residency_delta(const std::vector<FreqTime>& before,
 
 CpufreqProbe::CpufreqProbe(const SysfsReader& sysfs, std::chrono::nanoseconds interval)
     : ProbeBase("cpufreq", interval) {
-  auto policies = sysfs.list(kPolicyDir, "policy");
-  if (policies && !policies->empty()) {
+  // policyN directories first; then per-CPU cpufreq directories that are real directories
+  // rather than symlinks to a policy (older kernels, some fixtures).
+  std::set<std::string> seen;
+  if (auto policies = sysfs.list(kPolicyDir, "policy")) {
     for (const auto& p : *policies) {
       add_policy(sysfs, std::string(kPolicyDir) + "/" + p, p);
+      seen.insert(p);
     }
-  } else if (auto cpus = sysfs.list(kCpuDir, "cpu")) {
-    // Per-CPU cpufreq directories (older kernels, some fixtures): one policy per group.
-    std::set<int> seen;
+  }
+  if (auto cpus = sysfs.list(kCpuDir, "cpu")) {
     for (const auto& c : *cpus) {
       auto n = parse_int(std::string_view(c).substr(3));
       const std::string dir = std::string(kCpuDir) + "/" + c + "/cpufreq";
-      if (!n || !sysfs.exists(dir + "/scaling_cur_freq")) {
+      if (!n || sysfs.read_link(dir).ok() || !sysfs.exists(dir + "/scaling_max_freq")) {
         continue;
       }
-      int leader = static_cast<int>(*n);
-      if (auto rel = sysfs.read_text(dir + "/related_cpus")) {
-        leader = first_cpu(*rel).value_or(leader);
-      }
-      if (!seen.insert(leader).second) {
+      // A real cpufreq directory belongs to the policy this CPU owns; name it after the CPU
+      // (fixtures disagree on related_cpus, the directory itself is unambiguous).
+      const std::string name = "policy" + std::to_string(*n);
+      if (!seen.insert(name).second) {
         continue;
       }
-      add_policy(sysfs, dir, "policy" + std::to_string(leader));
+      add_policy(sysfs, dir, name);
     }
   }
   if (auto cpus = sysfs.list(kCpuDir, "cpu")) {

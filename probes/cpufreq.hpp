@@ -17,7 +17,7 @@
 // again after a stats reset (counters going backwards).
 //
 // Policies come from devices/system/cpu/cpufreq/policy*; kernels/fixtures without that directory
-// fall back to devices/system/cpu/cpu*/cpufreq (one policy per first CPU of related_cpus).
+// also use devices/system/cpu/cpuC/cpufreq when that is a real directory (named policyC).
 
 #include "probes/probe_base.hpp"
 #include "probes/sysfs_reader.hpp"

@@ -2,6 +2,7 @@
 
 #include "daemon/core/log.hpp"
 #include "probes/cpufreq.hpp"
+#include "probes/hwmon.hpp"
 #include "probes/system.hpp"
 #include "probes/thermal.hpp"
 
@@ -28,6 +29,12 @@ std::string shown(const std::filesystem::path& root, const char* rel) {
   return (root / rel).string();
 }
 
+// Power-monitor chips the rails probe reads with rail semantics (hardware.md §1.9, §1.11).
+std::vector<std::string> rail_chip_names() {
+  return {"ina209", "ina219", "ina220", "ina226", "ina230", "ina231", "ina233",
+          "ina237", "ina238", "ina260", "ina3221"};
+}
+
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> k{
       {"cpufreq",
@@ -42,6 +49,17 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
          const SysfsReader sysfs(o.roots.sysfs);
          return keep_if_any(std::make_unique<ThermalProbe>(sysfs, o.interval_for("thermal")), why,
                             "no zones under " + shown(o.roots.sysfs, "class/thermal"));
+       }},
+      {"hwmon",
+       [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
+         const SysfsReader sysfs(o.roots.sysfs);
+         HwmonOptions h;
+         h.backend = o.hwmon_backend;
+         if (o.toggle("rails").enabled) {
+           h.exclude_chips = rail_chip_names();
+         }
+         return keep_if_any(std::make_unique<HwmonProbe>(sysfs, o.interval_for("hwmon"), h), why,
+                            "no hwmon chips under " + shown(o.roots.sysfs, "class/hwmon"));
        }},
       {"system",
        [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {

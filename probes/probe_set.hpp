@@ -13,6 +13,7 @@
 // devfreq. INA219/INA226 devices are configured one by one in ProbeSetOptions::ina219 and named
 // after Ina219Options::name.
 
+#include "probes/hwmon.hpp"
 #include "probes/probe.hpp"
 #include "probes/sysfs_reader.hpp"
 
@@ -64,6 +65,8 @@ struct ProbeSetOptions {
   /// are enabled with the default interval.
   std::map<std::string, ProbeToggle> probes;
   std::vector<Ina219Options> ina219;
+  /// hwmon back-end (see hwmon.hpp): auto = libsensors when roots.sysfs is /sys, else sysfs.
+  HwmonBackend hwmon_backend = HwmonBackend::kAuto;
 
   /// The toggle for `name` (defaults if absent).
   [[nodiscard]] ProbeToggle toggle(const std::string& name) const;
