@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 
 namespace es {
@@ -90,7 +91,8 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
       return duration_error(text, "units must appear once each, largest first");
     }
     last_rank = unit->rank;
-    total_ns += std::stod(number) * unit->ns;
+    // strtod, not stod: a 400-digit number must be a "too long" error, not std::out_of_range.
+    total_ns += std::strtod(number.c_str(), nullptr) * unit->ns;
   }
   if (total_ns > 9.0e18) {
     return duration_error(text, "too long");

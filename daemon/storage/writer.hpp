@@ -6,6 +6,29 @@
 // is recorded (events of kind "dropped_rows"). One writer thread drains the queues and commits a
 // batched transaction at least every `commit_interval` (default 1 s), so a crash loses at most
 // the last interval and committed rows are never lost (WAL, synchronous=NORMAL).
+//
+// What can be lost, precisely (WAL, synchronous=NORMAL):
+// - process crash, kill -9, abort: at most the rows queued since the last commit, i.e. about
+//   one commit_interval. Committed transactions are in the WAL file in the page cache and
+//   survive (tests/unit/storage/test_crash.cpp checks this with kill -9).
+// - power cut or kernel panic: synchronous=NORMAL does not fsync the WAL at each commit, only
+//   at checkpoints. The writer runs a passive checkpoint (which fsyncs the WAL first) every
+//   `sync_interval` (default 10 s), so normally at most sync_interval + commit_interval is lost;
+//   the file itself is never corrupted (SQLite's guarantee, subject to the SD card honouring
+//   fsync).
+//
+// Threads: the writer thread polls the producer queues every 20 ms (so queue_capacity only has
+// to absorb 20 ms of peak rate) into an in-memory batch, and commits the batch in one
+// transaction every commit_interval, or earlier once it holds 32768 rows. The segment's
+// end_mono_ns ("last known alive") is updated in every commit, including idle ones.
+// begin_run/resume_run/register_sensor/set_run_meta run on the caller's thread and share the
+// connection under a mutex: they may wait for an in-flight commit (milliseconds), never for a
+// full interval. Producers never wait.
+//
+// Errors on the writer thread never escape it: a failed commit is rolled back, its rows are
+// counted as dropped, the error is logged (rate-limited, logger "storage") and counted in
+// WriterStats::db_errors, and the thread keeps going, so a transient failure (disk briefly
+// full, another process holding the write lock past the busy timeout) costs one batch.
 
 #include "daemon/core/records.hpp"
 #include "daemon/core/result.hpp"
@@ -26,6 +49,9 @@ struct WriterOptions {
   std::chrono::nanoseconds commit_interval = std::chrono::seconds(1);
   std::size_t queue_capacity = 1 << 16; ///< rows per producer queue
   std::string boot_id;                  ///< empty = read /proc/sys/kernel/random/boot_id
+  /// Added by storage: how often the writer forces the WAL to stable storage with a passive
+  /// checkpoint (bounds what a power cut can lose, see above). Zero disables it (tests).
+  std::chrono::nanoseconds sync_interval = std::chrono::seconds(10);
 };
 
 /// Counters for the closing note and `status` (all monotonic).
@@ -37,6 +63,12 @@ struct WriterStats {
   std::uint64_t samples_dropped = 0;
   std::uint64_t commits = 0;
   std::int64_t last_commit_mono_ns = 0;
+  /// Added by storage: failed commits/statements on the writer thread (each is logged,
+  /// rate-limited). Rows of a failed batch are also counted in the *_dropped counters.
+  std::uint64_t db_errors = 0;
+  /// Added by storage: rows ignored because their primary key already existed (same segment,
+  /// time and worker for an inference; same sensor and time for a sample). Not in *_dropped.
+  std::uint64_t duplicates_ignored = 0;
 };
 
 class Writer;
