@@ -3,6 +3,7 @@
 #include "daemon/core/log.hpp"
 #include "probes/cpufreq.hpp"
 #include "probes/hwmon.hpp"
+#include "probes/ina219.hpp"
 #include "probes/system.hpp"
 #include "probes/thermal.hpp"
 
@@ -113,6 +114,31 @@ ProbeSet make_probes(const ProbeSetOptions& options) {
       set.skipped.push_back(name + ": discovery failed: " + e.what());
     } catch (...) {
       set.skipped.push_back(name + ": discovery failed");
+    }
+  }
+  // User-space INA219/INA226 devices: one probe (and one /dev/i2c-N descriptor) each.
+  for (const auto& dev : options.ina219) {
+    const std::string label = "ina219 " + dev.name;
+    try {
+      const auto path = options.roots.devfs / ("i2c-" + std::to_string(dev.bus));
+      auto bus = LinuxI2cBus::open(path);
+      if (!bus) {
+        set.skipped.push_back(label + ": " + bus.error().message);
+        continue;
+      }
+      auto probe = Ina219Probe::create(dev, std::move(*bus));
+      if (!probe) {
+        std::string why = probe.error().message;
+        if (probe.error().code == ErrorCode::kBusy) {
+          why += " (a kernel driver such as ina2xx owns the address; the rails probe reads it "
+                 "through hwmon)";
+        }
+        set.skipped.push_back(label + ": " + why);
+        continue;
+      }
+      set.probes.push_back(std::move(*probe));
+    } catch (const std::exception& e) {
+      set.skipped.push_back(label + ": " + e.what());
     }
   }
   return set;
