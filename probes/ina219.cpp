@@ -264,19 +264,43 @@ std::chrono::microseconds Ina2xxDevice::conversion_time() const noexcept {
   return std::chrono::microseconds(2LL * ina219::adc_conversion_us(m_adc));
 }
 
-Result<std::uint16_t> Ina2xxDevice::reg(std::uint8_t r) { return m_bus->read_reg16_be(m_addr, r); }
+// Retries one transfer with exponential back-off. NACKs are retried too: a chip that is
+// mid-conversion or on a noisy bus NACKs transiently.
+Result<std::uint16_t> Ina2xxDevice::reg(std::uint8_t r) {
+  auto backoff = m_backoff;
+  for (int attempt = 1;; ++attempt) {
+    auto v = m_bus->read_reg16_be(m_addr, r);
+    if (v || attempt >= m_attempts) {
+      return v;
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff *= 4;
+  }
+}
+
+Result<void> Ina2xxDevice::write(std::uint8_t r, std::uint16_t value) {
+  auto backoff = m_backoff;
+  for (int attempt = 1;; ++attempt) {
+    auto w = m_bus->write_reg16_be(m_addr, r, value);
+    if (w || attempt >= m_attempts) {
+      return w;
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff *= 4;
+  }
+}
 
 Result<void> Ina2xxDevice::write_config_and_cal() {
-  if (auto w = m_bus->write_reg16_be(m_addr, ina219::kRegConfig, m_config); !w) {
+  if (auto w = write(ina219::kRegConfig, m_config); !w) {
     return w;
   }
-  return m_bus->write_reg16_be(m_addr, ina219::kRegCalibration, m_cal.cal);
+  return write(ina219::kRegCalibration, m_cal.cal);
 }
 
 Result<void> Ina2xxDevice::configure() {
   const std::string where = m_bus->describe() + " addr=" + hex8(m_addr);
   // Reset first: a previous run may have left other settings (RST clears itself).
-  if (auto w = m_bus->write_reg16_be(m_addr, ina219::kRegConfig, ina219::kConfigReset); !w) {
+  if (auto w = write(ina219::kRegConfig, ina219::kConfigReset); !w) {
     return w.error().with_context(where + " reset");
   }
   if (auto w = write_config_and_cal(); !w) {
@@ -394,6 +418,7 @@ Result<std::unique_ptr<Ina219Probe>> Ina219Probe::create(const Ina219Options& op
   if (!dev) {
     return dev.error().with_context(options.name);
   }
+  dev->set_retry(3, std::chrono::microseconds(100));
   if (auto c = dev->configure(); !c) {
     return c.error().with_context(options.name);
   }
@@ -432,18 +457,7 @@ void Ina219Probe::do_sample(ProbeOutput& out) {
     gaps(mono_now_ns(), SampleStatus::kUnavailable);
     return;
   }
-  Result<Ina2xxSample> s = make_error(ErrorCode::kInternal, "not read");
-  auto backoff = m_backoff;
-  for (int attempt = 0; attempt < std::max(1, m_attempts); ++attempt) {
-    s = m_dev.read();
-    if (s.ok()) {
-      break;
-    }
-    if (attempt + 1 < m_attempts) {
-      std::this_thread::sleep_for(backoff);
-      backoff *= 4;
-    }
-  }
+  Result<Ina2xxSample> s = m_dev.read();
   const std::int64_t t = mono_now_ns();
   if (!s) {
     ++m_failures;

@@ -150,11 +150,18 @@ public:
   /// Resets the chip, writes configuration and calibration, and reads them back.
   [[nodiscard]] Result<void> configure();
 
-  /// Reads one sample (4-5 register reads). I2C errors are returned as-is (no retry here).
+  /// Reads one sample (4-5 register reads). Each transfer is retried per set_retry(); an error
+  /// that persists is returned.
   [[nodiscard]] Result<Ina2xxSample> read();
 
   /// Time one full conversion takes with the configured ADC settings.
   [[nodiscard]] std::chrono::microseconds conversion_time() const noexcept;
+
+  /// Per-transfer retry policy: `attempts` tries, sleeping `first_backoff`, then 4x that, ...
+  void set_retry(int attempts, std::chrono::microseconds first_backoff) noexcept {
+    m_attempts = attempts < 1 ? 1 : attempts;
+    m_backoff = first_backoff;
+  }
 
   [[nodiscard]] bool is_ina226() const noexcept { return m_ina226; }
   [[nodiscard]] const ina219::Calibration& calibration() const noexcept { return m_cal; }
@@ -165,6 +172,7 @@ private:
   Ina2xxDevice(const Ina219Options& o, I2cBus& bus) : m_options(o), m_bus(&bus) {}
   Result<void> write_config_and_cal();
   Result<std::uint16_t> reg(std::uint8_t r);
+  Result<void> write(std::uint8_t r, std::uint16_t v);
 
   Ina219Options m_options;
   I2cBus* m_bus;
@@ -174,6 +182,8 @@ private:
   std::uint8_t m_adc = 3;
   ina219::Calibration m_cal;
   std::uint16_t m_config = ina219::kConfigPowerOn;
+  int m_attempts = 1;
+  std::chrono::microseconds m_backoff{100};
 };
 
 // --- Interface: the probe ---
@@ -186,10 +196,9 @@ public:
   [[nodiscard]] static Result<std::unique_ptr<Ina219Probe>> create(const Ina219Options& options,
                                                                    std::unique_ptr<I2cBus> bus);
 
-  /// Retry policy inside one sample (defaults: 3 attempts, 100 us then 400 us back-off).
+  /// Retry policy for each I2C transfer (defaults: 3 attempts, 100 us then 400 us back-off).
   void set_retry(int attempts, std::chrono::microseconds first_backoff) noexcept {
-    m_attempts = attempts;
-    m_backoff = first_backoff;
+    m_dev.set_retry(attempts, first_backoff);
   }
 
   ~Ina219Probe() override;
@@ -210,8 +219,6 @@ private:
   std::unique_ptr<I2cBus> m_bus;
   Ina2xxDevice m_dev;
   std::uint32_t m_i_bus = 0, m_i_shunt = 0, m_i_current = 0, m_i_power = 0;
-  int m_attempts = 3;
-  std::chrono::microseconds m_backoff{100};
   int m_failures = 0;
   int m_skip = 0;       ///< samples left to skip while backing off
   int m_skip_span = 0;  ///< current back-off span in samples
