@@ -2,13 +2,17 @@
 
 #include "daemon/core/log.hpp"
 #include "probes/cpufreq.hpp"
+#include "probes/devfreq.hpp"
 #include "probes/hwmon.hpp"
 #include "probes/ina219.hpp"
+#include "probes/rails.hpp"
+#include "probes/rpi.hpp"
 #include "probes/system.hpp"
 #include "probes/thermal.hpp"
 
 #include <exception>
 #include <functional>
+#include <mutex>
 
 namespace es::probes {
 
@@ -67,6 +71,70 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
          const SysfsReader procfs(o.roots.procfs);
          return keep_if_any(std::make_unique<SystemProbe>(procfs, o.interval_for("system")), why,
                             "nothing readable under " + o.roots.procfs.string());
+       }},
+      {"rpi",
+       [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
+         const SysfsReader sysfs(o.roots.sysfs);
+         std::unique_ptr<rpi::Mailbox> mailbox;
+         if (auto m = rpi::VcioMailbox::open(o.roots.devfs / "vcio")) {
+           mailbox = std::move(*m);
+         }
+         return keep_if_any(std::make_unique<RpiProbe>(sysfs, std::move(mailbox),
+                                                       o.interval_for("rpi")),
+                            why,
+                            "no firmware mailbox at " + (o.roots.devfs / "vcio").string() +
+                                " and no get_throttled or rpi_volt under " + o.roots.sysfs.string());
+       }},
+      {"rails",
+       [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
+         const SysfsReader sysfs(o.roots.sysfs);
+         return keep_if_any(std::make_unique<RailsProbe>(sysfs, o.interval_for("rails")), why,
+                            "no ina2xx/ina3221 hwmon or ina3221x iio rails under " +
+                                o.roots.sysfs.string());
+       }},
+      {"pmic",
+       [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
+         if (!o.toggle("rails").enabled) {
+           why = "disabled with rails";
+           return nullptr;
+         }
+         const auto interval = o.toggle("pmic").interval.count() > 0
+                                   ? o.toggle("pmic").interval
+                                   : std::max<std::chrono::nanoseconds>(o.interval_for("rails"),
+                                                                        std::chrono::seconds(1));
+         // Mailbox gencmd first: no fork.
+         if (auto m = rpi::VcioMailbox::open(o.roots.devfs / "vcio")) {
+           std::shared_ptr<rpi::Mailbox> mb(std::move(*m));
+           if (rpi::gencmd(*mb, "pmic_read_adc").ok()) {
+             auto p = std::make_unique<PmicProbe>([mb] { return rpi::gencmd(*mb, "pmic_read_adc"); },
+                                                  "mailbox:gencmd pmic_read_adc", interval);
+             return keep_if_any(std::move(p), why, "pmic_read_adc returned no rails");
+           }
+         }
+         const std::string model = detect_board(o.roots).model;
+         const bool pi5 = model.rfind("Raspberry Pi", 0) == 0 &&
+                          (model.find("Pi 5") != std::string::npos ||
+                           model.find("Module 5") != std::string::npos);
+         if (!pi5) {
+           why = "not a Raspberry Pi 5 (model '" + model + "')";
+           return nullptr;
+         }
+         const std::string cmd = o.vcgencmd;
+         auto p = std::make_unique<PmicProbe>(
+             [cmd]() -> Result<std::string> {
+               // One vcgencmd at a time in the whole process.
+               static std::mutex one_at_a_time;
+               std::lock_guard lock(one_at_a_time);
+               return run_command({cmd, "pmic_read_adc"}, std::chrono::milliseconds(2000));
+             },
+             "exec:" + cmd + " pmic_read_adc", interval);
+         return keep_if_any(std::move(p), why, cmd + " pmic_read_adc failed or printed no rails");
+       }},
+      {"devfreq",
+       [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
+         const SysfsReader sysfs(o.roots.sysfs);
+         return keep_if_any(std::make_unique<DevfreqProbe>(sysfs, o.interval_for("devfreq")), why,
+                            "no devices under " + shown(o.roots.sysfs, "class/devfreq"));
        }},
   };
   return k;

@@ -10,7 +10,7 @@
 // ProbeSet::skipped, e.g. "thermal: no zones under /sys/class/thermal".
 //
 // Probe names (keys of ProbeSetOptions::probes): cpufreq, thermal, hwmon, system, rpi, rails,
-// devfreq. INA219/INA226 devices are configured one by one in ProbeSetOptions::ina219 and named
+// pmic, devfreq ("pmic" is also off when "rails" is off; its interval is at least 1 s). INA219/INA226 devices are configured one by one in ProbeSetOptions::ina219 and named
 // after Ina219Options::name.
 
 #include "probes/hwmon.hpp"
@@ -67,6 +67,9 @@ struct ProbeSetOptions {
   std::vector<Ina219Options> ina219;
   /// hwmon back-end (see hwmon.hpp): auto = libsensors when roots.sysfs is /sys, else sysfs.
   HwmonBackend hwmon_backend = HwmonBackend::kAuto;
+  /// vcgencmd used for the Pi 5 PMIC when the mailbox cannot run gencmd (searched in PATH).
+  /// Only tried on boards whose model says "Raspberry Pi 5" / "Compute Module 5".
+  std::string vcgencmd = "vcgencmd";
 
   /// The toggle for `name` (defaults if absent).
   [[nodiscard]] ProbeToggle toggle(const std::string& name) const;
