@@ -111,13 +111,23 @@ BoardInfo detect_board(const Roots& roots) {
     }
   }
   if (b.model.empty()) {
-    const std::string vendor = sysfs.read_text("class/dmi/id/sys_vendor").value_or("");
-    const std::string product = sysfs.read_text("class/dmi/id/product_name").value_or("");
+    // Cheap boards ship DMI placeholders; drop them rather than print "Default string".
+    auto dmi = [&](const char* rel) {
+      std::string v = sysfs.read_text(rel).value_or("");
+      for (const char* junk : {"Default string", "To be filled by O.E.M.", "System Product Name",
+                               "System manufacturer", "Not Applicable"}) {
+        if (v == junk) {
+          return std::string();
+        }
+      }
+      return v;
+    };
+    const std::string vendor = dmi("class/dmi/id/sys_vendor");
+    const std::string product = dmi("class/dmi/id/product_name");
     if (!product.empty()) {
       b.model = vendor.empty() ? product : vendor + " " + product;
     } else {
-      const std::string board = sysfs.read_text("class/dmi/id/board_name").value_or("");
-      b.model = board;
+      b.model = dmi("class/dmi/id/board_name");
     }
   }
 
