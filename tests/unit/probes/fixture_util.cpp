@@ -81,7 +81,7 @@ void materialize_tree(const fs::path& src, const fs::path& dst) {
   std::vector<std::pair<fs::path, std::string>> links; // relative path, target
   for (auto it = fs::recursive_directory_iterator(src); it != fs::recursive_directory_iterator();
        ++it) {
-    const fs::path rel = fs::relative(it->path(), src);
+    const fs::path rel = it->path().lexically_relative(src); // not fs::relative: it follows links
     const fs::path out = dst / rel;
     if (it->is_symlink()) {
       links.emplace_back(rel, fs::read_symlink(it->path()).string());
