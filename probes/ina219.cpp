@@ -2,6 +2,7 @@
 
 #include "daemon/core/log.hpp"
 #include "daemon/core/time.hpp"
+#include "probes/sysfs_reader.hpp"
 
 #include <algorithm>
 #include <array>
@@ -521,6 +522,40 @@ void Ina219Probe::do_sample(ProbeOutput& out) {
   } else {
     emit_gap(out, m_i_power, t, bad);
   }
+}
+
+std::vector<FoundIna2xx> scan_ina2xx(const std::filesystem::path& devfs_root) {
+  std::vector<FoundIna2xx> found;
+  const SysfsReader dev(devfs_root);
+  auto names = dev.list("", "i2c-");
+  if (!names) {
+    return found;
+  }
+  for (const auto& n : *names) {
+    auto bus_no = parse_int(std::string_view(n).substr(4));
+    if (!bus_no) {
+      continue;
+    }
+    auto bus = LinuxI2cBus::open(dev.path(n));
+    if (!bus) {
+      continue;
+    }
+    for (int addr = 0x40; addr <= 0x4F; ++addr) {
+      const auto a = static_cast<std::uint8_t>(addr);
+      auto cfg = (*bus)->read_reg16_be(a, ina219::kRegConfig);
+      if (!cfg) {
+        continue; // NACK: nothing there; EBUSY: a kernel driver owns it
+      }
+      auto maker = (*bus)->read_reg16_be(a, 0xFE);
+      auto die = (*bus)->read_reg16_be(a, 0xFF);
+      if (maker && die && *maker == 0x5449 && *die == 0x2260) {
+        found.push_back(FoundIna2xx{static_cast<int>(*bus_no), addr, "ina226"});
+      } else if (*cfg == ina219::kConfigPowerOn) {
+        found.push_back(FoundIna2xx{static_cast<int>(*bus_no), addr, "ina219"});
+      }
+    }
+  }
+  return found;
 }
 
 } // namespace es::probes

@@ -24,6 +24,8 @@
 #include "probes/probe_set.hpp"
 
 #include <chrono>
+#include <filesystem>
+#include <vector>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -225,5 +227,20 @@ private:
   bool m_overflowing = false;
   std::unique_ptr<RateLimiter> m_limiter; ///< failure log rate limit
 };
+
+// --- Interface: discovery ---
+
+/// One INA2xx found on a user-space bus.
+struct FoundIna2xx {
+  int bus = 0;        ///< N of /dev/i2c-N
+  int address = 0;    ///< 0x40..0x4F
+  std::string chip;   ///< "ina219" (power-on config 0x399F) or "ina226" (IDs 0x5449/0x2260)
+};
+
+/// Read-only scan of every <devfs>/i2c-N at 0x40..0x4F: reads the configuration register and,
+/// for INA226, the manufacturer/die ID registers. Addresses owned by a kernel driver (EBUSY)
+/// are skipped (the rails probe reads those through hwmon). An INA219 is only recognised while
+/// its configuration is the power-on default 0x399F (it has no ID register).
+[[nodiscard]] std::vector<FoundIna2xx> scan_ina2xx(const std::filesystem::path& devfs_root);
 
 } // namespace es::probes
