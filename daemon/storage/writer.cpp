@@ -568,7 +568,9 @@ private:
         const std::int64_t after = mono_now_ns();
         if (after >= next_commit || batch_rows() >= kCommitBatchRows) {
           flush_locked();
-          next_commit = std::max(next_commit + interval_ns, after);
+          // From this commit, not from the schedule: an early (size-triggered) commit must not
+          // stretch the gap to the next one beyond commit_interval.
+          next_commit = after + interval_ns;
         }
         if (sync_ns > 0 && after >= next_sync) {
           checkpoint();
