@@ -65,6 +65,14 @@ struct Run {
   /// Phases in order. Empty in the file means one "load" phase covering the whole duration
   /// (the loader fills that in, so this is never empty after load()).
   std::vector<Phase> phases;
+  /// edgesoakd: continue an unfinished run (died or stopped) of the same name and configuration
+  /// as a new segment instead of starting over.
+  bool resume = true;
+  /// edgesoakd: start another run when the configured one already completed or aborted.
+  bool repeat = false;
+  /// On resume, downtime does not count towards the phases (the load phase still gets its full
+  /// configured length). false: downtime within one boot counts, the schedule is kept.
+  bool extend_after_gap = true;
 };
 
 struct Workload {

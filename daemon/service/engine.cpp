@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 #include <limits>
@@ -148,6 +149,10 @@ struct RunEngine::Impl {
   std::mutex failure_mutex;
   std::string failure_reason;
 
+  // Fault injection for the service tests (EDGESOAK_FAULT=hang_worker=<duration>): stream 0
+  // stops making progress that long after start, as a deadlocked kernel would. 0 = off.
+  std::int64_t fault_hang_after_ns = 0;
+
   std::int64_t start_ns = 0; // segment start (run t0 for this process)
   std::int64_t t0_run_ns = 0;
 
@@ -217,6 +222,14 @@ void RunEngine::Impl::worker_main(const std::stop_token& stop, std::size_t index
             next_due = now;
           }
         }
+      }
+      if (fault_hang_after_ns > 0 && index == 0 && mono_now_ns() - start_ns > fault_hang_after_ns) {
+        logger("workload")->warn("fault injection: stream 0 hangs now (EDGESOAK_FAULT)");
+        std::mutex hang_mutex;
+        std::condition_variable_any hang_cv;
+        std::unique_lock hang_lock(hang_mutex);
+        hang_cv.wait(hang_lock, stop, [] { return false; }); // no heartbeat until stopped
+        break;
       }
       const std::int64_t t0 = mono_now_ns();
       const std::uint64_t checksum = session.run();
@@ -408,6 +421,19 @@ Result<void> RunEngine::prepare() {
 
   if (auto cpus_ok = check_cpus(cfg.workload.cpus); !cpus_ok) {
     return cpus_ok.error();
+  }
+  if (const char* fault = std::getenv("EDGESOAK_FAULT"); fault != nullptr && *fault != '\0') {
+    const std::string spec = fault;
+    const std::string key = "hang_worker=";
+    auto after = spec.rfind(key, 0) == 0 ? parse_duration(spec.substr(key.size()))
+                                         : Result<std::chrono::nanoseconds>(make_error(
+                                               ErrorCode::kInvalidArgument, "unknown fault"));
+    if (!after) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "EDGESOAK_FAULT='" + spec + "': expected hang_worker=<duration>");
+    }
+    m.fault_hang_after_ns = std::max<std::int64_t>(1, after->count());
+    log->warn("fault injection armed: {}", spec);
   }
 
   // Workload first: an unknown model or ISA is a configuration error and must fail before

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <fstream>
 
 namespace es::service {
 
@@ -14,13 +13,6 @@ std::string host_name() {
     return "unknown";
   }
   return buf.data();
-}
-
-std::string boot_id() {
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  std::getline(in, id);
-  return id;
 }
 
 std::string kernel_release() {

@@ -7,9 +7,6 @@ namespace es::service {
 
 /// gethostname(), or "unknown".
 std::string host_name();
-/// The kernel's boot id (/proc/sys/kernel/random/boot_id), or "" if unreadable. Always the
-/// real system's, never a fixture root's: it ties monotonic timestamps to one boot.
-std::string boot_id();
 /// uname -r and -v, e.g. "6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1".
 std::string kernel_release();
 

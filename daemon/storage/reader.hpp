@@ -48,6 +48,8 @@ struct InferenceRow {
   InferenceStatus status = InferenceStatus::kOk;
 };
 
+/// One Reader is one read-only SQLite connection: use it from one thread at a time (open one
+/// per thread if several read). Each call reads one consistent snapshot.
 class Reader {
 public:
   virtual ~Reader() = default;

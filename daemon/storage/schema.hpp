@@ -1,5 +1,22 @@
 #pragma once
 // Run-level types shared by the writer and the reader of the edgesoak SQLite store.
+//
+// On disk (schema v1, PRAGMA user_version = 1, application_id 0x45534F4B "ESOK", WAL):
+//   runs(id, name, board, host, kernel, cpu, isa, model, config_text, config_path, build_info,
+//        planned_duration_ns, started_wall_ns, ended_wall_ns, status)
+//   run_meta(run_id, key, value)                 key/value, one value per key
+//   segments(id, run_id, boot_id, start_mono_ns, end_mono_ns, t0_run_ns, start_wall_ns,
+//            end_reason)                         one per process lifetime of a run
+//   sensors(id, run_id, name, kind, unit, source)  UNIQUE(run_id, name)
+//   events(id, run_id, seg, t, kind, detail)
+//   samples(sensor, seg, t, value, status)       WITHOUT ROWID, PRIMARY KEY(sensor, seg, t)
+//   inferences(seg, t, ws, lat)                  WITHOUT ROWID, PRIMARY KEY(seg, t, ws)
+// In events, samples and inferences `t` is nanoseconds since the segment's start_mono_ns, so
+// the run timeline is segments.t0_run_ns + t; `ws` is worker * 4 + InferenceStatus and `lat`
+// the latency in ns. The primary keys are the time order, so the reader streams without
+// sorting and without secondary indexes (~20 bytes per inference row, ~27 per sample row).
+// Migrations (sqlite.cpp) bring older files up to kSchemaVersion when the Writer opens them;
+// the Reader never writes and refuses older or newer versions.
 
 #include <cstdint>
 #include <optional>

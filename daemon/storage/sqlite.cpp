@@ -305,6 +305,43 @@ Result<void> migrate(Db& db) {
   return ok();
 }
 
+namespace {
+
+Result<Db> open_connection(const std::string& name, int flags) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) {
+    return db_error(raw, "open");
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 5000);
+  return db;
+}
+
+bool is_cantopen(const Db& db) {
+  const int code = sqlite3_extended_errcode(db.get()) & 0xff;
+  return code == SQLITE_CANTOPEN || code == SQLITE_READONLY;
+}
+
+/// "file:/path?immutable=1" with the characters URIs reserve percent-encoded.
+std::string immutable_uri(const std::filesystem::path& path) {
+  std::string uri = "file:";
+  for (const char c : std::filesystem::absolute(path).string()) {
+    if (c == '?' || c == '#' || c == '%') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+      uri += kHex[static_cast<unsigned char>(c) & 0xf];
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+} // namespace
+
 Result<Db> open_database(const std::filesystem::path& path, OpenMode mode) {
   const std::string where = "database " + path.string();
   std::error_code ec;
@@ -318,17 +355,26 @@ Result<Db> open_database(const std::filesystem::path& path, OpenMode mode) {
   const int flags = mode == OpenMode::kReadOnly
                         ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) {
-    return db_error(raw, where + ": open");
+  Result<Db> opened = open_connection(path.string(), flags);
+  if (!opened) {
+    return opened.error().with_context(where);
   }
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, 5000);
+  Db db = std::move(*opened);
 
   // The first read of the header tells a non-SQLite file apart ("file is not a database").
   Result<std::int64_t> version = db.query_int("PRAGMA user_version");
+  if (!version && mode == OpenMode::kReadOnly && is_cantopen(db) &&
+      !std::filesystem::exists(path.string() + "-wal", ec)) {
+    // A WAL database in a directory this user cannot write (a report run by a normal user on
+    // /var/lib/edgesoak after the daemon closed the run): SQLite cannot create the -shm file.
+    // With no -wal file there is nothing uncommitted to see, so read the file as immutable.
+    opened = open_connection(immutable_uri(path), flags | SQLITE_OPEN_URI);
+    if (!opened) {
+      return opened.error().with_context(where);
+    }
+    db = std::move(*opened);
+    version = db.query_int("PRAGMA user_version");
+  }
   if (!version) {
     return make_error(ErrorCode::kDatabase,
                       where + ": not an SQLite database or unreadable (" +

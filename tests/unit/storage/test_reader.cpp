@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -145,6 +147,32 @@ TEST(StorageReader, OpensCopiedDatabaseFile) {
   auto integrity = (*reader)->integrity_check();
   ASSERT_TRUE(integrity);
   EXPECT_EQ(*integrity, "ok");
+}
+
+TEST(StorageReader, OpensDatabaseInReadOnlyDirectory) {
+  if (::geteuid() == 0) {
+    GTEST_SKIP() << "root ignores directory permissions";
+  }
+  TempDir dir;
+  const auto sub = dir.path() / "state";
+  std::filesystem::create_directories(sub);
+  const auto path = sub / "edgesoak.db";
+  {
+    auto writer = Writer::open(path, WriterOptions{.boot_id = "b"});
+    ASSERT_TRUE(writer);
+    ASSERT_TRUE((*writer)->begin_run(test::test_run_info()));
+    ASSERT_TRUE((*writer)->finish_run(RunStatus::kCompleted));
+  }
+  ASSERT_FALSE(std::filesystem::exists(path.string() + "-wal"));
+  std::filesystem::permissions(sub, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::remove);
+  auto reader = Reader::open(path);
+  std::filesystem::permissions(sub, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto runs = (*reader)->runs();
+  ASSERT_TRUE(runs) << runs.error().message;
+  EXPECT_EQ(runs->size(), 1U);
 }
 
 TEST(StorageReader, EmptyDatabaseHasNoLatestRun) {
