@@ -7,12 +7,15 @@
 
 #include "daemon/core/result.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace es::config {
@@ -20,6 +23,23 @@ namespace es::config {
 // --- Interface ---
 
 inline constexpr int kSchemaVersion = 1;
+
+/// Probe names accepted as blocks under `probes:` (keys of Probes::probe).
+inline constexpr std::array<std::string_view, 7> kProbeNames{
+    "cpufreq", "thermal", "hwmon", "system", "rpi", "rails", "devfreq"};
+
+/// Model names the built-in engine knows today. The loader does not check workload.model
+/// against this list (the engine does at start); it is here for documentation and `describe`.
+inline constexpr std::array<std::string_view, 6> kKnownModels{
+    "mobilenet_v1", "mobilenet_v2", "resnet18", "resnet50", "squeezenet1_1", "efficientnet_lite0"};
+
+/// Accepted values of workload.isa ("auto" = best the CPU supports).
+inline constexpr std::array<std::string_view, 8> kIsaNames{
+    "auto", "reference", "avx2", "avxvnni", "avx512vnni", "neon", "neondot", "neoni8mm"};
+
+/// Accepted values of logging.level (spdlog level names).
+inline constexpr std::array<std::string_view, 6> kLogLevels{"trace", "debug", "info",
+                                                           "warn",  "error", "off"};
 
 /// How a phase's length is given.
 enum class PhaseLength {
@@ -45,6 +65,14 @@ struct Run {
   /// Phases in order. Empty in the file means one "load" phase covering the whole duration
   /// (the loader fills that in, so this is never empty after load()).
   std::vector<Phase> phases;
+  /// edgesoakd: continue an unfinished run (died or stopped) of the same name and configuration
+  /// as a new segment instead of starting over.
+  bool resume = true;
+  /// edgesoakd: start another run when the configured one already completed or aborted.
+  bool repeat = false;
+  /// On resume, downtime does not count towards the phases (the load phase still gets its full
+  /// configured length). false: downtime within one boot counts, the schedule is kept.
+  bool extend_after_gap = true;
 };
 
 struct Workload {
@@ -88,11 +116,16 @@ struct Probes {
   std::map<std::string, ProbeSettings> probe;
   std::vector<Ina219Device> ina219;
 
-  /// Settings for `name`, falling back to defaults.
+  /// Settings for `name`, falling back to default_probe_settings(name) when the file has no
+  /// block for it.
   [[nodiscard]] ProbeSettings settings(const std::string& name) const;
   /// Effective sampling interval for `name`.
   [[nodiscard]] std::chrono::nanoseconds interval_for(const std::string& name) const;
 };
+
+/// Built-in defaults of a probe block: enabled, interval 0 (= probes.interval), except cpufreq,
+/// which samples every 250 ms by default because frequency changes are short-lived.
+[[nodiscard]] ProbeSettings default_probe_settings(std::string_view name);
 
 struct Storage {
   std::filesystem::path database = "/var/lib/edgesoak/edgesoak.db";
@@ -124,15 +157,23 @@ struct Config {
   std::string source_path;
 };
 
+/// How serious a Diagnostic is. Errors make the load fail; warnings do not.
+enum class Severity {
+  kError,
+  kWarning,
+};
+
 /// One validation problem, located in the file.
 struct Diagnostic {
+  Severity severity = Severity::kError;
   std::string file;
   int line = 0;   ///< 1-based; 0 if unknown
   int column = 0; ///< 1-based; 0 if unknown
   std::string key_path; ///< "workload.threads", "run.phases[1].duration"
   std::string message;  ///< what was found and what is allowed
 
-  /// "file:line:column: key_path: message"
+  /// "file:line:column: key_path: message". Parts that are unknown are left out
+  /// ("file: message" for an unreadable file); warnings read "...: key_path: warning: message".
   [[nodiscard]] std::string to_string() const;
 };
 
@@ -145,15 +186,28 @@ struct LoadError {
 /// Result of loading: a valid Config or the full list of problems.
 struct LoadResult {
   std::optional<Config> config;
-  std::vector<Diagnostic> diagnostics; ///< non-empty iff !config
+  std::vector<Diagnostic> diagnostics; ///< non-empty iff !config; sorted by line, column
+  /// Problems that do not stop the run (e.g. no phase has load: true). May be set either way.
+  std::vector<Diagnostic> warnings;
   [[nodiscard]] bool ok() const { return config.has_value(); }
 };
 
 /// Loads and validates a file. Never throws; every problem is reported, not just the first.
+/// A relative storage.database is resolved against the file's directory. Files larger than
+/// kMaxConfigBytes, empty files, non-UTF-8 text and binary data are rejected with a diagnostic.
 LoadResult load_file(const std::filesystem::path& path);
 
-/// Loads and validates YAML text; `name` is used as the file name in diagnostics.
+/// Loads and validates YAML text; `name` is used as the file name in diagnostics. A relative
+/// storage.database is kept as written (there is no file directory to resolve it against).
 LoadResult load_string(const std::string& yaml_text, const std::string& name = "<string>");
+
+/// Largest configuration accepted (1 MiB); real configs are a few KiB.
+inline constexpr std::size_t kMaxConfigBytes = std::size_t{1} << 20;
+
+/// Parses a CPU list as written in workload.cpus' string form: "0-3,6", "2", "0,2,4".
+/// Each CPU 0..1023, ranges ascending ("3-1" is an error), no CPU twice, no empty items.
+/// Whitespace around items is allowed. Returns the CPUs in the order written.
+[[nodiscard]] Result<std::vector<int>> parse_cpu_list(std::string_view text);
 
 /// Phase schedule with lengths resolved against the run duration.
 struct ResolvedPhase {
@@ -167,7 +221,37 @@ struct ResolvedPhase {
 /// Resolves percentages and "rest" for `total` (run.duration, possibly overridden by
 /// --duration). Absolute phases that do not fit `total` are scaled down proportionally with the
 /// rest so a short override still visits every phase. Errors if the result is impossible.
+///
+/// The rules, in order:
+/// 1. Percent phases take that share of `total`; absolute phases keep their length.
+/// 2. With a "rest" phase: if the other phases leave time, "rest" gets all of it. If they do
+///    not (a --duration override shorter than the absolute phases), the schedule as configured
+///    for run.duration (rest included) is scaled by total / run.duration, so every phase keeps
+///    its configured share and is still visited.
+/// 3. Without a "rest" phase: phases that do not add up to `total` (only possible with an
+///    override, since the loader insists they add up to run.duration) are all scaled by the
+///    same factor, up or down.
+/// 4. Lengths are whole nanoseconds; rounding leftovers go to the "rest" phase (else the
+///    longest), so starts are contiguous and durations sum exactly to `total`.
+/// Errors (kInvalidArgument): total <= 0, more than one "rest", a phase with a non-positive
+/// length or percent, or `total` too short to give every phase at least 1 ns.
+/// An empty Config::run::phases resolves to one load phase named "load" covering `total`.
 [[nodiscard]] Result<std::vector<ResolvedPhase>> resolve_phases(const Config& config,
                                                                 std::chrono::nanoseconds total);
+
+/// A short multi-line human summary for `edgesoak validate` and the daemon's start-up log:
+/// run name/board/duration, phases with resolved start and length, workload, probes with their
+/// effective intervals, INA219 devices, database, safety limit and log level. Ends in '\n'.
+[[nodiscard]] std::string describe(const Config& config);
+
+/// Same, with phases resolved against `total` (a --duration override) instead of run.duration.
+[[nodiscard]] std::string describe(const Config& config, std::chrono::nanoseconds total);
+
+/// `edgesoak validate [--duration D] FILE` (es::CommandFn shape, daemon/core/command.hpp).
+/// Prints every diagnostic to `err` (then "edgesoak validate: error: N problem(s) in FILE")
+/// and returns kExitUsage; or prints warnings to `err`, describe() and "ok" to `out` and returns
+/// kExitOk. `--duration D` shows the phases resolved for a run override. `--help` prints usage
+/// to `out`. Bad arguments print usage to `err` and return kExitUsage. Never throws.
+int cmd_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 } // namespace es::config
