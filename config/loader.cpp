@@ -9,6 +9,7 @@
 
 #include "daemon/core/time.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -109,8 +110,20 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
-/// The closest candidate if it is close enough to be a typo, else empty.
+/// The closest candidate if it is close enough to be a typo, else empty. A candidate that is
+/// a prefix of the word or the other way round ("warning" -> "warn") also counts.
 std::string_view closest(std::string_view word, const std::vector<std::string_view>& candidates) {
+  std::string_view prefix_match; // the longest one: "neondotprod" -> "neondot", not "neon"
+  for (const std::string_view c : candidates) {
+    const std::size_t shorter = std::min(word.size(), c.size());
+    if (shorter >= 3 && word.substr(0, shorter) == c.substr(0, shorter) &&
+        c.size() > prefix_match.size()) {
+      prefix_match = c;
+    }
+  }
+  if (!prefix_match.empty()) {
+    return prefix_match;
+  }
   std::string_view best;
   std::size_t best_distance = std::string_view::npos;
   for (const std::string_view c : candidates) {
@@ -1154,8 +1167,8 @@ LoadResult load_text(const std::string& text, const std::string& name,
     loader.error_at(line, column, "", message);
   };
   if (text.size() > kMaxConfigBytes) {
-    fail(0, 0, "file is " + std::to_string(text.size()) + " bytes; a configuration is at most " +
-                   std::to_string(kMaxConfigBytes) + " bytes");
+    fail(0, 0, "larger than " + std::to_string(kMaxConfigBytes) +
+                   " bytes; a configuration is a few KiB of text");
   } else {
     for (const EncodingProblem& p : check_encoding(text, 10)) {
       fail(p.line, p.column, p.message);
@@ -1175,8 +1188,10 @@ LoadResult load_text(const std::string& text, const std::string& name,
       }
     } catch (const YAML::Exception& e) {
       const bool known = !e.mark.is_null();
+      const bool too_deep = dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr;
       fail(known ? e.mark.line + 1 : 0, known ? e.mark.column + 1 : 0,
-           "YAML syntax error: " + e.msg);
+           too_deep ? std::string("YAML nesting too deep; a configuration is at most a few levels")
+                    : "YAML syntax error: " + e.msg);
     } catch (const std::exception& e) {
       fail(0, 0, std::string("could not read the configuration: ") + e.what());
     }
