@@ -130,7 +130,7 @@ TEST(ConfigSchedule, RoundingLeftoverGoesToRestOrLongest) {
 TEST(ConfigSchedule, ManyTotalsKeepInvariants) {
   const LoadResult r = load_file(test::fixture("good/full.yaml"));
   ASSERT_TRUE(r.ok());
-  for (const nanoseconds total : {nanoseconds(4), nanoseconds(1000), nanoseconds(1ms),
+  for (const nanoseconds total : {nanoseconds(100), nanoseconds(1000), nanoseconds(1ms),
                                   nanoseconds(1s), nanoseconds(61s), nanoseconds(12min),
                                   nanoseconds(90min), nanoseconds(7h), nanoseconds(720h)}) {
     SCOPED_TRACE(total.count());
