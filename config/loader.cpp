@@ -432,6 +432,9 @@ private:
 
   static std::string unknown_key_message(const std::string& name, const std::string& path,
                                          const std::vector<std::string_view>& allowed) {
+    if (name == "<<") {
+      return "YAML merge keys ('<<') are not supported; write the keys out";
+    }
     if (const std::string_view guess = closest(name, allowed); !guess.empty()) {
       return "unknown key; did you mean '" + std::string(guess) + "'?";
     }
