@@ -63,7 +63,7 @@ public:
     m_elem = k.a_format == AFormat::kS16 ? 2 : 1;
     if (m_g.groups == 1 && m_taps > 1 && m_cin_g <= 8) {
       m_mode = Mode::kIm2col;
-    } else if (k.a_format == AFormat::kS16) {
+    } else if (k.a_format != AFormat::kS8) {
       m_mode = Mode::kConvert;
     } else {
       m_mode = Mode::kDirect;
@@ -226,6 +226,8 @@ private:
       for (std::size_t i = 0; i < elems; ++i) {
         std::memcpy(dst + 2 * i, &v, 2);
       }
+    } else if (m_kernels.a_format == AFormat::kU8) {
+      std::memset(dst, static_cast<std::uint8_t>(m_izp + 128), elems);
     } else {
       std::memset(dst, static_cast<std::int8_t>(m_izp), elems);
     }
@@ -239,7 +241,8 @@ private:
     std::int8_t stack_row[kStackRow];
     std::vector<std::int8_t> heap_row;
     std::int8_t* gather = stack_row;
-    if (m_elem == 2 && m_kc > kStackRow) {
+    const bool convert = m_kernels.a_format != AFormat::kS8;
+    if (convert && m_kc > kStackRow) {
       heap_row.resize(m_kc); // only for unusually large receptive fields
       gather = heap_row.data();
     }
@@ -249,7 +252,7 @@ private:
       const int oy = static_cast<int>(m / m_out_w);
       const int ox = static_cast<int>(m % m_out_w);
       std::uint8_t* row = m_scratch + m * m_kc_padded * m_elem;
-      std::int8_t* dst = m_elem == 1 ? reinterpret_cast<std::int8_t*>(row) : gather;
+      std::int8_t* dst = convert ? gather : reinterpret_cast<std::int8_t*>(row);
       std::size_t k = 0;
       const int ix0 = ox * m_g.stride_w - m_g.pad_left;
       const bool row_inside = ix0 >= 0 && ix0 + m_g.kernel_w <= m_g.in_w;
@@ -274,7 +277,7 @@ private:
           }
         }
       }
-      if (m_elem == 2) {
+      if (convert) {
         m_kernels.convert_a(1, m_kc, dst, m_kc, row, m_kc_padded);
       } else {
         std::memset(row + m_kc, 0, m_kc_padded - m_kc);

@@ -16,7 +16,7 @@
 //   The unpack permutes channels within 128-bit lanes (lo = {0-3, 8-11}, hi = {4-7, 12-15});
 //   bias, weights and scales are packed in that order and vpackssdw restores it.
 //   Packed tile: [16 x int32 bias'] [ceil(ks/2) x (lo 8 pairs, hi 8 pairs) int16] [16 x float]
-#include "workloads/kernels/microkernels.hpp"
+#include "workloads/kernels/x86/avx2_shared.hpp"
 
 #include <immintrin.h>
 
@@ -274,8 +274,9 @@ inline const std::int8_t* tap_ptr(const void* p, const DwconvArgs& args) {
   return p == args.zero ? b : b + args.input_offset;
 }
 
-void dwconv(const DwconvArgs& args) {
-  note_kernel_use(Isa::kAvx2, KernelKind::kDwconv);
+} // namespace
+
+void dwconv_impl(const DwconvArgs& args) {
   const std::size_t pairs = (args.ks + 1) / 2;
   const std::size_t tile_bytes = dw_tile_bytes(args.ks);
   const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
@@ -322,9 +323,8 @@ void dwconv(const DwconvArgs& args) {
 // ------------------------------------------------------------------------------------------
 // Elementwise add (exact int32 arithmetic, 16 elements per step).
 
-void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
-          const AddParams& params) {
-  note_kernel_use(Isa::kAvx2, KernelKind::kVadd);
+void vadd_impl(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
+               const AddParams& params) {
   const __m256i am = _mm256_set1_epi32(params.a_multiplier);
   const __m256i bm = _mm256_set1_epi32(params.b_multiplier);
   const __m256i bias = _mm256_set1_epi32(params.bias);
@@ -354,6 +354,25 @@ void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t
   for (; i < n; ++i) {
     y[i] = add_requantize(a[i], b[i], params);
   }
+}
+
+std::size_t dwconv_packed_size_impl(std::size_t channels, std::size_t ks) {
+  return dwconv_packed_size(channels, ks);
+}
+
+void dwconv_pack_impl(const DwconvPackArgs& args, void* packed) { dwconv_pack(args, packed); }
+
+namespace {
+
+void dwconv(const DwconvArgs& args) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kDwconv);
+  dwconv_impl(args);
+}
+
+void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
+          const AddParams& params) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kVadd);
+  vadd_impl(n, a, b, y, params);
 }
 
 // ------------------------------------------------------------------------------------------
