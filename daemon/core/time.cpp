@@ -2,7 +2,9 @@
 
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
 
 namespace es {
 
@@ -16,6 +18,13 @@ std::int64_t wall_now_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
+}
+
+std::string boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
 }
 
 namespace {
@@ -90,7 +99,8 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
       return duration_error(text, "units must appear once each, largest first");
     }
     last_rank = unit->rank;
-    total_ns += std::stod(number) * unit->ns;
+    // strtod, not stod: a 400-digit number must be a "too long" error, not std::out_of_range.
+    total_ns += std::strtod(number.c_str(), nullptr) * unit->ns;
   }
   if (total_ns > 9.0e18) {
     return duration_error(text, "too long");

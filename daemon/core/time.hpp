@@ -22,6 +22,11 @@ std::int64_t mono_now_ns() noexcept;
 /// Nanoseconds since the Unix epoch (CLOCK_REALTIME): only for human-facing start/end stamps.
 std::int64_t wall_now_ns() noexcept;
 
+/// The kernel's boot id (/proc/sys/kernel/random/boot_id), "" if unreadable. CLOCK_MONOTONIC
+/// values are comparable only within one boot id. Always the real system's (never a fixture
+/// root's).
+std::string boot_id();
+
 /// Injectable clock for code whose timing must be testable (FakeClock in tests).
 class Clock {
 public:

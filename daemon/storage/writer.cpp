@@ -34,13 +34,6 @@ constexpr std::int64_t pack_worker_status(std::uint16_t worker, InferenceStatus 
   return static_cast<std::int64_t>(worker) * 4 + (static_cast<std::int64_t>(status) & 3);
 }
 
-std::string read_boot_id() {
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  std::getline(in, id);
-  return id;
-}
-
 std::string format_seconds(std::int64_t ns) {
   return fmt::format("{:.3f}", static_cast<double>(ns) / 1e9);
 }
@@ -89,7 +82,7 @@ public:
   WriterImpl(Db db, const WriterOptions& options)
       : m_db(std::move(db)), m_options(options), m_log(es::logger("storage")) {
     if (m_options.boot_id.empty()) {
-      m_options.boot_id = read_boot_id();
+      m_options.boot_id = boot_id();
     }
     if (m_options.commit_interval.count() <= 0) {
       m_options.commit_interval = std::chrono::seconds(1);

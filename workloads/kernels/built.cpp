@@ -1,0 +1,27 @@
+// Stubs for ISA paths that are not compiled into this binary (ruy's have_built_path_for_*.cc).
+// CMake defines ES_BUILT_<ISA>=1 for every ISA whose translation units are part of es_kernels;
+// this file is compiled without ISA flags.
+#include "workloads/kernels/microkernels.hpp"
+
+namespace es::kernels {
+
+#if !defined(ES_BUILT_AVX2)
+const KernelSet* kernels_avx2() { return nullptr; }
+#endif
+#if !defined(ES_BUILT_AVXVNNI)
+const KernelSet* kernels_avxvnni() { return nullptr; }
+#endif
+#if !defined(ES_BUILT_AVX512VNNI)
+const KernelSet* kernels_avx512vnni() { return nullptr; }
+#endif
+#if !defined(ES_BUILT_NEON)
+const KernelSet* kernels_neon() { return nullptr; }
+#endif
+#if !defined(ES_BUILT_NEONDOT)
+const KernelSet* kernels_neondot() { return nullptr; }
+#endif
+#if !defined(ES_BUILT_NEONI8MM)
+const KernelSet* kernels_neoni8mm() { return nullptr; }
+#endif
+
+} // namespace es::kernels

@@ -1,0 +1,110 @@
+#include "workloads/kernels/dispatch.hpp"
+
+#include <array>
+#include <atomic>
+#include <bit>
+#include <string>
+
+namespace es::kernels {
+namespace {
+
+constexpr std::size_t kIsaCount = 7;
+constexpr std::size_t kKindCount = static_cast<std::size_t>(KernelKind::kCount);
+
+std::array<std::atomic<std::uint64_t>, kIsaCount * kKindCount> g_coverage{};
+
+std::size_t isa_index(Isa isa) noexcept {
+  return static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(isa)));
+}
+
+} // namespace
+
+void note_kernel_use(Isa isa, KernelKind kind) noexcept {
+  g_coverage[isa_index(isa) * kKindCount + static_cast<std::size_t>(kind)].fetch_add(
+      1, std::memory_order_relaxed);
+}
+
+std::uint64_t coverage_count(Isa isa, KernelKind kind) noexcept {
+  return g_coverage[isa_index(isa) * kKindCount + static_cast<std::size_t>(kind)].load(
+      std::memory_order_relaxed);
+}
+
+void reset_coverage() noexcept {
+  for (auto& counter : g_coverage) {
+    counter.store(0, std::memory_order_relaxed);
+  }
+}
+
+const KernelSet* kernels_for(Isa isa) noexcept {
+  switch (isa) {
+  case Isa::kReference:
+    return kernels_reference();
+  case Isa::kAvx2:
+    return kernels_avx2();
+  case Isa::kAvxVnni:
+    return kernels_avxvnni();
+  case Isa::kAvx512Vnni:
+    return kernels_avx512vnni();
+  case Isa::kNeon:
+    return kernels_neon();
+  case Isa::kNeonDot:
+    return kernels_neondot();
+  case Isa::kNeonI8mm:
+    return kernels_neoni8mm();
+  }
+  return nullptr;
+}
+
+IsaMask built_isas() noexcept {
+  IsaMask mask = 0;
+  for (Isa isa : all_isas()) {
+    if (kernels_for(isa) != nullptr) {
+      mask |= static_cast<IsaMask>(isa);
+    }
+  }
+  return mask;
+}
+
+IsaMask usable_isas(const CpuFeatures& features) noexcept {
+  IsaMask mask = 0;
+  for (Isa isa : all_isas()) {
+    if (kernels_for(isa) != nullptr && cpu_supports(features, isa)) {
+      mask |= static_cast<IsaMask>(isa);
+    }
+  }
+  return mask;
+}
+
+Result<const KernelSet*> select_kernels(std::string_view policy, const CpuFeatures& features) {
+  if (policy.empty() || policy == "auto") {
+    // Most capable first.
+    for (Isa isa : {Isa::kAvx512Vnni, Isa::kAvxVnni, Isa::kAvx2, Isa::kNeonI8mm, Isa::kNeonDot,
+                    Isa::kNeon}) {
+      const KernelSet* set = kernels_for(isa);
+      if (set != nullptr && cpu_supports(features, isa)) {
+        return set;
+      }
+    }
+    return kernels_reference();
+  }
+  const auto isa = parse_isa(policy);
+  if (!isa) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "unknown ISA '" + std::string(policy) +
+                          "' (expected auto, reference, avx2, avxvnni, avx512vnni, neon, "
+                          "neondot or neoni8mm)");
+  }
+  const KernelSet* set = kernels_for(*isa);
+  if (set == nullptr) {
+    return make_error(ErrorCode::kUnsupported,
+                      std::string("ISA '") + to_string(*isa) + "' is not built into this binary");
+  }
+  if (!cpu_supports(features, *isa)) {
+    return make_error(ErrorCode::kUnsupported, std::string("ISA '") + to_string(*isa) +
+                                                   "' is not supported by this CPU (features: " +
+                                                   features.to_string() + ")");
+  }
+  return set;
+}
+
+} // namespace es::kernels

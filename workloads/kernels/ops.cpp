@@ -1,0 +1,642 @@
+#include "workloads/kernels/ops.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace es::kernels {
+
+AlignedBuffer::AlignedBuffer(std::size_t bytes) : m_size(bytes) {
+  const std::size_t rounded = (bytes + 63) / 64 * 64 + 64;
+  m_data.reset(static_cast<std::uint8_t*>(std::aligned_alloc(64, rounded)));
+  ES_CHECK(m_data != nullptr);
+  std::memset(m_data.get(), 0, rounded);
+}
+
+void AlignedBuffer::Free::operator()(std::uint8_t* p) const noexcept { std::free(p); }
+
+void Operator::run_serial() {
+  for (std::size_t phase = 0; phase < phase_count(); ++phase) {
+    run_tiles(phase, 0, tile_count(phase));
+  }
+}
+
+namespace {
+
+std::size_t round_up(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
+std::size_t div_up(std::size_t v, std::size_t m) { return (v + m - 1) / m; }
+
+std::string kind_name(const char* prefix, int kh, int kw) {
+  return std::string(prefix) + std::to_string(kh) + "x" + std::to_string(kw);
+}
+
+// Requantization scales S_in * S_w[c] / S_out for every output channel.
+std::vector<float> channel_scales(const ConvDesc& d) {
+  std::vector<float> s(static_cast<std::size_t>(d.geometry.out_c));
+  for (std::size_t c = 0; c < s.size(); ++c) {
+    s[c] = requant_scale(d.input.scale, d.weight_scales[c], d.output.scale);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IGEMM convolution. Three ways to present A to the microkernel:
+//   kDirect:  indirection pointers into the int8 input tensor (AFormat kS8).
+//   kConvert: phase 0 widens the input to int16 rows in scratch (AFormat kS16); pointers there.
+//   kIm2col:  few input channels (network stems): phase 0 gathers each output pixel's whole
+//             receptive field into one contiguous row, so the GEMM sees K = kh*kw*C, ks = 1.
+class IgemmConv final : public Operator {
+public:
+  enum class Mode { kDirect, kConvert, kIm2col };
+
+  IgemmConv(const ConvDesc& d, const KernelSet& k) : m_kernels(k), m_g(d.geometry) {
+    m_kind = d.fully_connected ? std::string("fc") : kind_name("conv", m_g.kernel_h, m_g.kernel_w);
+    m_cin_g = static_cast<std::size_t>(m_g.in_c / m_g.groups);
+    m_cout_g = static_cast<std::size_t>(m_g.out_c / m_g.groups);
+    m_out_h = static_cast<std::size_t>(m_g.out_h());
+    m_out_w = static_cast<std::size_t>(m_g.out_w());
+    m_m = m_out_h * m_out_w;
+    m_taps = static_cast<std::size_t>(m_g.kernel_h * m_g.kernel_w);
+    m_izp = d.input.zero_point;
+    m_rq = make_requant_params(d.output, d.activation);
+    m_elem = k.a_format == AFormat::kS16 ? 2 : 1;
+    if (m_g.groups == 1 && m_taps > 1 && m_cin_g <= 8) {
+      m_mode = Mode::kIm2col;
+    } else if (k.a_format != AFormat::kS8) {
+      m_mode = Mode::kConvert;
+    } else {
+      m_mode = Mode::kDirect;
+    }
+    m_kc = m_mode == Mode::kIm2col ? m_taps * m_cin_g : m_cin_g;
+    m_ks = m_mode == Mode::kIm2col ? 1 : m_taps;
+    m_kc_padded = round_up(m_kc, k.kc_align);
+
+    // Pack each group's weights once. The OHWI layout of one group is exactly [nc][ks][kc];
+    // in im2col mode the same bytes read as [nc][1][ks*kc].
+    const std::vector<float> scales = channel_scales(d);
+    m_group_packed = k.gemm_packed_size(m_cout_g, m_kc, m_ks);
+    m_block_packed = k.gemm_packed_size(k.nr, m_kc, m_ks);
+    m_packed = AlignedBuffer(m_group_packed * static_cast<std::size_t>(m_g.groups));
+    for (int g = 0; g < m_g.groups; ++g) {
+      GemmPackArgs p;
+      p.nc = m_cout_g;
+      p.kc = m_kc;
+      p.ks = m_ks;
+      p.weights = d.weights + static_cast<std::size_t>(g) * m_cout_g * m_taps * m_cin_g;
+      p.bias = d.bias + static_cast<std::size_t>(g) * m_cout_g;
+      p.scale = scales.data() + static_cast<std::size_t>(g) * m_cout_g;
+      p.input_zero_point = m_izp;
+      k.gemm_pack(p, m_packed.data() + static_cast<std::size_t>(g) * m_group_packed);
+    }
+
+    // Padding row: Z_in in the A format.
+    const std::size_t zero_elems = round_up(static_cast<std::size_t>(m_g.in_c), k.kc_align) + 64;
+    m_zero = AlignedBuffer(zero_elems * m_elem + kBufferSlack);
+    fill_zero_point(m_zero.data(), zero_elems);
+
+    // Tiles: MR rows x a chunk of output channels whose packed weights stay cache resident.
+    m_m_tiles = div_up(m_m, k.mr);
+    const std::size_t blocks = div_up(m_cout_g, k.nr);
+    std::size_t chunk_blocks = std::max<std::size_t>(1, (192 * 1024) / std::max<std::size_t>(1, m_block_packed));
+    chunk_blocks = std::min(chunk_blocks, blocks);
+    // A single row tile (fully connected, small maps) still needs work for several threads.
+    while (m_m_tiles * div_up(blocks, chunk_blocks) * static_cast<std::size_t>(m_g.groups) < 8 &&
+           chunk_blocks > 1) {
+      chunk_blocks = div_up(chunk_blocks, 2);
+    }
+    m_n_chunk = chunk_blocks * k.nr;
+    m_n_chunks = div_up(m_cout_g, m_n_chunk);
+    m_macs = static_cast<std::uint64_t>(m_m) * m_g.out_c * m_taps * m_cin_g;
+  }
+
+  void setup(const OpBuffers& b) override {
+    m_input = b.input;
+    m_input_stride = b.input_stride;
+    m_output = b.output;
+    m_output_stride = b.output_stride;
+    m_scratch = static_cast<std::uint8_t*>(b.scratch);
+    const std::size_t mr = m_kernels.mr;
+    m_indirection.assign(m_m_tiles * m_ks * mr, nullptr);
+    for (std::size_t mt = 0; mt < m_m_tiles; ++mt) {
+      for (std::size_t r = 0; r < mr; ++r) {
+        const std::size_t m = std::min(mt * mr + r, m_m - 1);
+        if (m_mode == Mode::kIm2col) {
+          m_indirection[mt * mr + r] = m_scratch + m * m_kc_padded * m_elem;
+          continue;
+        }
+        const std::size_t oy = m / m_out_w;
+        const std::size_t ox = m % m_out_w;
+        for (std::size_t t = 0; t < m_ks; ++t) {
+          const int ky = static_cast<int>(t) / m_g.kernel_w;
+          const int kx = static_cast<int>(t) % m_g.kernel_w;
+          const int iy = static_cast<int>(oy) * m_g.stride_h - m_g.pad_top + ky;
+          const int ix = static_cast<int>(ox) * m_g.stride_w - m_g.pad_left + kx;
+          const void* p = m_zero.data();
+          if (iy >= 0 && iy < m_g.in_h && ix >= 0 && ix < m_g.in_w) {
+            const std::size_t pixel = static_cast<std::size_t>(iy) * m_g.in_w + ix;
+            if (m_mode == Mode::kDirect) {
+              p = m_input + pixel * m_input_stride;
+            } else {
+              p = m_scratch + pixel * converted_stride() * m_elem;
+            }
+          }
+          m_indirection[(mt * m_ks + t) * mr + r] = p;
+        }
+      }
+    }
+  }
+
+  [[nodiscard]] std::size_t phase_count() const override { return m_mode == Mode::kDirect ? 1 : 2; }
+
+  [[nodiscard]] std::size_t tile_count(std::size_t phase) const override {
+    if (phase_count() == 2 && phase == 0) {
+      return div_up(prep_rows(), kPrepRows);
+    }
+    return static_cast<std::size_t>(m_g.groups) * m_n_chunks * m_m_tiles;
+  }
+
+  void run_tiles(std::size_t phase, std::size_t begin, std::size_t end) override {
+    if (phase_count() == 2 && phase == 0) {
+      for (std::size_t t = begin; t < end; ++t) {
+        const std::size_t r0 = t * kPrepRows;
+        const std::size_t rows = std::min(kPrepRows, prep_rows() - r0);
+        if (m_mode == Mode::kConvert) {
+          m_kernels.convert_a(rows, static_cast<std::size_t>(m_g.in_c), m_input + r0 * m_input_stride,
+                              m_input_stride, m_scratch + r0 * converted_stride() * m_elem,
+                              converted_stride());
+        } else {
+          im2col(r0, rows);
+        }
+      }
+      return;
+    }
+    const std::size_t mr = m_kernels.mr;
+    const std::size_t per_group = m_n_chunks * m_m_tiles;
+    for (std::size_t t = begin; t < end; ++t) {
+      const std::size_t g = t / per_group;
+      const std::size_t rem = t % per_group;
+      const std::size_t nchunk = rem / m_m_tiles;
+      const std::size_t mt = rem % m_m_tiles;
+      const std::size_t n0 = nchunk * m_n_chunk;
+      IgemmArgs a;
+      a.mr = std::min(mr, m_m - mt * mr);
+      a.nc = std::min(m_n_chunk, m_cout_g - n0);
+      a.kc = m_kc;
+      a.ks = m_ks;
+      a.a = m_indirection.data() + mt * m_ks * mr;
+      a.zero = m_zero.data();
+      a.a_offset = m_mode == Mode::kIm2col ? 0 : g * m_cin_g * m_elem;
+      a.packed_w = m_packed.data() + g * m_group_packed + (n0 / m_kernels.nr) * m_block_packed;
+      a.c = m_output + mt * mr * m_output_stride + g * m_cout_g + n0;
+      a.c_row_stride = m_output_stride;
+      a.rq = m_rq;
+      m_kernels.igemm(a);
+    }
+  }
+
+  [[nodiscard]] std::size_t scratch_bytes() const override {
+    switch (m_mode) {
+    case Mode::kDirect:
+      return 0;
+    case Mode::kConvert:
+      return static_cast<std::size_t>(m_g.in_h) * m_g.in_w * converted_stride() * m_elem + kBufferSlack;
+    case Mode::kIm2col:
+      return m_m * m_kc_padded * m_elem + kBufferSlack;
+    }
+    return 0;
+  }
+
+  [[nodiscard]] std::uint64_t macs() const override { return m_macs; }
+  [[nodiscard]] const char* kind() const override { return m_kind.c_str(); }
+
+private:
+  static constexpr std::size_t kPrepRows = 64;
+
+  [[nodiscard]] std::size_t converted_stride() const {
+    return round_up(static_cast<std::size_t>(m_g.in_c), m_kernels.kc_align);
+  }
+  [[nodiscard]] std::size_t prep_rows() const {
+    return m_mode == Mode::kIm2col ? m_m : static_cast<std::size_t>(m_g.in_h) * m_g.in_w;
+  }
+
+  void fill_zero_point(std::uint8_t* dst, std::size_t elems) const {
+    if (m_elem == 2) {
+      auto v = static_cast<std::int16_t>(m_izp);
+      for (std::size_t i = 0; i < elems; ++i) {
+        std::memcpy(dst + 2 * i, &v, 2);
+      }
+    } else if (m_kernels.a_format == AFormat::kU8) {
+      std::memset(dst, static_cast<std::uint8_t>(m_izp + 128), elems);
+    } else {
+      std::memset(dst, static_cast<std::int8_t>(m_izp), elems);
+    }
+  }
+
+  // Gathers rows [m0, m0 + rows) of the im2col matrix: taps in (ky, kx) order, channels inner,
+  // Z_in for padded taps, zeros after K. Rows are gathered as int8 with one memcpy per
+  // in-image run of taps, then widened by the ISA's convert_a when the A format is int16.
+  void im2col(std::size_t m0, std::size_t rows) {
+    constexpr std::size_t kStackRow = 4096;
+    std::int8_t stack_row[kStackRow];
+    std::vector<std::int8_t> heap_row;
+    std::int8_t* gather = stack_row;
+    const bool convert = m_kernels.a_format != AFormat::kS8;
+    if (convert && m_kc > kStackRow) {
+      heap_row.resize(m_kc); // only for unusually large receptive fields
+      gather = heap_row.data();
+    }
+    const auto zp = static_cast<std::int8_t>(m_izp);
+    const std::size_t tap_run = static_cast<std::size_t>(m_g.kernel_w) * m_cin_g;
+    for (std::size_t m = m0; m < m0 + rows; ++m) {
+      const int oy = static_cast<int>(m / m_out_w);
+      const int ox = static_cast<int>(m % m_out_w);
+      std::uint8_t* row = m_scratch + m * m_kc_padded * m_elem;
+      std::int8_t* dst = convert ? gather : reinterpret_cast<std::int8_t*>(row);
+      std::size_t k = 0;
+      const int ix0 = ox * m_g.stride_w - m_g.pad_left;
+      const bool row_inside = ix0 >= 0 && ix0 + m_g.kernel_w <= m_g.in_w;
+      for (int ky = 0; ky < m_g.kernel_h; ++ky, k += tap_run) {
+        const int iy = oy * m_g.stride_h - m_g.pad_top + ky;
+        if (iy < 0 || iy >= m_g.in_h) {
+          std::memset(dst + k, zp, tap_run);
+          continue;
+        }
+        const std::int8_t* src_row = m_input + static_cast<std::size_t>(iy) * m_g.in_w * m_input_stride;
+        if (row_inside && m_input_stride == m_cin_g) {
+          std::memcpy(dst + k, src_row + static_cast<std::size_t>(ix0) * m_input_stride, tap_run);
+          continue;
+        }
+        for (int kx = 0; kx < m_g.kernel_w; ++kx) {
+          const int ix = ix0 + kx;
+          std::int8_t* d = dst + k + static_cast<std::size_t>(kx) * m_cin_g;
+          if (ix < 0 || ix >= m_g.in_w) {
+            std::memset(d, zp, m_cin_g);
+          } else {
+            std::memcpy(d, src_row + static_cast<std::size_t>(ix) * m_input_stride, m_cin_g);
+          }
+        }
+      }
+      if (convert) {
+        m_kernels.convert_a(1, m_kc, dst, m_kc, row, m_kc_padded);
+      } else {
+        std::memset(row + m_kc, 0, m_kc_padded - m_kc);
+      }
+    }
+  }
+
+  const KernelSet& m_kernels;
+  ref::ConvGeometry m_g;
+  std::string m_kind;
+  Mode m_mode = Mode::kDirect;
+  std::size_t m_cin_g = 0, m_cout_g = 0, m_out_h = 0, m_out_w = 0, m_m = 0, m_taps = 0;
+  std::size_t m_kc = 0, m_ks = 0, m_kc_padded = 0, m_elem = 1;
+  std::size_t m_group_packed = 0, m_block_packed = 0;
+  std::size_t m_m_tiles = 0, m_n_chunk = 0, m_n_chunks = 0;
+  std::uint64_t m_macs = 0;
+  std::int32_t m_izp = 0;
+  RequantParams m_rq;
+  AlignedBuffer m_packed;
+  AlignedBuffer m_zero;
+  std::vector<const void*> m_indirection;
+  const std::int8_t* m_input = nullptr;
+  std::size_t m_input_stride = 0;
+  std::int8_t* m_output = nullptr;
+  std::size_t m_output_stride = 0;
+  std::uint8_t* m_scratch = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Depthwise convolution: one indirection row per output row (XNNPACK layout: taps kx-major so
+// output pixel x+1 starts stride_w * kh pointers after pixel x), tiles = rows x channel chunks.
+class DepthwiseConv final : public Operator {
+public:
+  DepthwiseConv(const ConvDesc& d, const KernelSet& k) : m_kernels(k), m_g(d.geometry) {
+    m_kind = kind_name("dw", m_g.kernel_h, m_g.kernel_w);
+    m_c = static_cast<std::size_t>(m_g.in_c);
+    m_out_h = static_cast<std::size_t>(m_g.out_h());
+    m_out_w = static_cast<std::size_t>(m_g.out_w());
+    m_taps = static_cast<std::size_t>(m_g.kernel_h * m_g.kernel_w);
+    m_rq = make_requant_params(d.output, d.activation);
+    m_cols = (m_out_w - 1) * static_cast<std::size_t>(m_g.stride_w) + static_cast<std::size_t>(m_g.kernel_w);
+    m_row_ptrs = m_cols * static_cast<std::size_t>(m_g.kernel_h);
+
+    // Reorder taps from (ky, kx) to the kx-major indirection order.
+    std::vector<std::int8_t> w(m_c * m_taps);
+    for (std::size_t c = 0; c < m_c; ++c) {
+      for (int ky = 0; ky < m_g.kernel_h; ++ky) {
+        for (int kx = 0; kx < m_g.kernel_w; ++kx) {
+          w[c * m_taps + static_cast<std::size_t>(kx * m_g.kernel_h + ky)] =
+              d.weights[c * m_taps + static_cast<std::size_t>(ky * m_g.kernel_w + kx)];
+        }
+      }
+    }
+    const std::vector<float> scales = channel_scales(d);
+    m_tile_bytes = k.dwconv_packed_size(k.dw_channel_tile, m_taps);
+    m_packed = AlignedBuffer(k.dwconv_packed_size(m_c, m_taps));
+    DwconvPackArgs p;
+    p.channels = m_c;
+    p.ks = m_taps;
+    p.weights = w.data();
+    p.bias = d.bias;
+    p.scale = scales.data();
+    p.input_zero_point = d.input.zero_point;
+    k.dwconv_pack(p, m_packed.data());
+
+    m_zero = AlignedBuffer(round_up(m_c, k.dw_channel_tile) + kBufferSlack);
+    std::memset(m_zero.data(), static_cast<std::int8_t>(d.input.zero_point), m_zero.size());
+
+    m_chunk = std::min(round_up(m_c, k.dw_channel_tile), round_up(128, k.dw_channel_tile));
+    m_chunks = div_up(m_c, m_chunk);
+    m_macs = static_cast<std::uint64_t>(m_out_h) * m_out_w * m_c * m_taps;
+  }
+
+  void setup(const OpBuffers& b) override {
+    m_output = b.output;
+    m_output_stride = b.output_stride;
+    m_indirection.assign(m_out_h * m_row_ptrs, m_zero.data());
+    for (std::size_t oy = 0; oy < m_out_h; ++oy) {
+      for (std::size_t j = 0; j < m_cols; ++j) {
+        for (int ky = 0; ky < m_g.kernel_h; ++ky) {
+          const int iy = static_cast<int>(oy) * m_g.stride_h - m_g.pad_top + ky;
+          const int ix = static_cast<int>(j) - m_g.pad_left;
+          if (iy >= 0 && iy < m_g.in_h && ix >= 0 && ix < m_g.in_w) {
+            m_indirection[oy * m_row_ptrs + j * static_cast<std::size_t>(m_g.kernel_h) +
+                          static_cast<std::size_t>(ky)] =
+                b.input + (static_cast<std::size_t>(iy) * m_g.in_w + ix) * b.input_stride;
+          }
+        }
+      }
+    }
+  }
+
+  [[nodiscard]] std::size_t tile_count(std::size_t /*phase*/) const override {
+    return m_out_h * m_chunks;
+  }
+
+  void run_tiles(std::size_t /*phase*/, std::size_t begin, std::size_t end) override {
+    for (std::size_t t = begin; t < end; ++t) {
+      const std::size_t oy = t / m_chunks;
+      const std::size_t c0 = (t % m_chunks) * m_chunk;
+      DwconvArgs a;
+      a.channels = std::min(m_chunk, m_c - c0);
+      a.output_width = m_out_w;
+      a.ks = m_taps;
+      a.input = m_indirection.data() + oy * m_row_ptrs;
+      a.input_step = static_cast<std::size_t>(m_g.stride_w * m_g.kernel_h);
+      a.zero = m_zero.data();
+      a.input_offset = c0;
+      a.packed_w = m_packed.data() + (c0 / m_kernels.dw_channel_tile) * m_tile_bytes;
+      a.output = m_output + oy * m_out_w * m_output_stride + c0;
+      a.output_stride = m_output_stride;
+      a.rq = m_rq;
+      m_kernels.dwconv(a);
+    }
+  }
+
+  [[nodiscard]] std::uint64_t macs() const override { return m_macs; }
+  [[nodiscard]] const char* kind() const override { return m_kind.c_str(); }
+
+private:
+  const KernelSet& m_kernels;
+  ref::ConvGeometry m_g;
+  std::string m_kind;
+  std::size_t m_c = 0, m_out_h = 0, m_out_w = 0, m_taps = 0, m_cols = 0, m_row_ptrs = 0;
+  std::size_t m_tile_bytes = 0, m_chunk = 0, m_chunks = 0;
+  std::uint64_t m_macs = 0;
+  RequantParams m_rq;
+  AlignedBuffer m_packed;
+  AlignedBuffer m_zero;
+  std::vector<const void*> m_indirection;
+  std::int8_t* m_output = nullptr;
+  std::size_t m_output_stride = 0;
+};
+
+class AddOp final : public Operator {
+public:
+  AddOp(std::size_t n, const AddParams& p, const KernelSet& k) : m_n(n), m_params(p), m_kernels(k) {}
+  void setup(const OpBuffers& b) override {
+    m_a = b.input;
+    m_b = b.input_b;
+    m_y = b.output;
+  }
+  [[nodiscard]] std::size_t tile_count(std::size_t /*phase*/) const override { return div_up(m_n, kTile); }
+  void run_tiles(std::size_t /*phase*/, std::size_t begin, std::size_t end) override {
+    for (std::size_t t = begin; t < end; ++t) {
+      const std::size_t i0 = t * kTile;
+      m_kernels.vadd(std::min(kTile, m_n - i0), m_a + i0, m_b + i0, m_y + i0, m_params);
+    }
+  }
+  [[nodiscard]] const char* kind() const override { return "add"; }
+
+private:
+  static constexpr std::size_t kTile = 4096;
+  std::size_t m_n;
+  AddParams m_params;
+  const KernelSet& m_kernels;
+  const std::int8_t* m_a = nullptr;
+  const std::int8_t* m_b = nullptr;
+  std::int8_t* m_y = nullptr;
+};
+
+class GlobalAvgPool final : public Operator {
+public:
+  GlobalAvgPool(std::size_t pixels, std::size_t channels, QuantParams in, QuantParams out)
+      : m_pixels(pixels), m_channels(channels), m_izp(in.zero_point),
+        m_scale(mean_scale(in.scale, out.scale, static_cast<std::uint32_t>(pixels))),
+        m_rq(make_requant_params(out, Activation::kNone)) {}
+  void setup(const OpBuffers& b) override {
+    m_in = b.input;
+    m_in_stride = b.input_stride;
+    m_out = b.output;
+  }
+  [[nodiscard]] std::size_t tile_count(std::size_t /*phase*/) const override {
+    return div_up(m_channels, kTile);
+  }
+  void run_tiles(std::size_t /*phase*/, std::size_t begin, std::size_t end) override {
+    std::int32_t acc[kTile];
+    for (std::size_t t = begin; t < end; ++t) {
+      const std::size_t c0 = t * kTile;
+      const std::size_t n = std::min(kTile, m_channels - c0);
+      for (std::size_t c = 0; c < n; ++c) {
+        acc[c] = -static_cast<std::int32_t>(m_pixels) * m_izp;
+      }
+      for (std::size_t p = 0; p < m_pixels; ++p) {
+        const std::int8_t* px = m_in + p * m_in_stride + c0;
+        for (std::size_t c = 0; c < n; ++c) {
+          acc[c] += px[c];
+        }
+      }
+      for (std::size_t c = 0; c < n; ++c) {
+        m_out[c0 + c] = requantize_fp32(acc[c], m_scale, m_rq);
+      }
+    }
+  }
+  [[nodiscard]] const char* kind() const override { return "gap"; }
+
+private:
+  static constexpr std::size_t kTile = 256;
+  std::size_t m_pixels, m_channels;
+  std::int32_t m_izp;
+  float m_scale;
+  RequantParams m_rq;
+  const std::int8_t* m_in = nullptr;
+  std::size_t m_in_stride = 0;
+  std::int8_t* m_out = nullptr;
+};
+
+class Pool2d final : public Operator {
+public:
+  Pool2d(const ref::PoolGeometry& g, bool average, QuantParams in, QuantParams out)
+      : m_g(g), m_average(average), m_in_q(in), m_out_q(out),
+        m_rq(make_requant_params(out, Activation::kNone)) {}
+  void setup(const OpBuffers& b) override {
+    m_in = b.input;
+    m_in_stride = b.input_stride;
+    m_out = b.output;
+    m_out_stride = b.output_stride;
+  }
+  [[nodiscard]] std::size_t tile_count(std::size_t /*phase*/) const override {
+    return static_cast<std::size_t>(m_g.out_h());
+  }
+  void run_tiles(std::size_t /*phase*/, std::size_t begin, std::size_t end) override {
+    const auto c_count = static_cast<std::size_t>(m_g.channels);
+    std::vector<std::int32_t>* unused = nullptr;
+    (void)unused;
+    for (std::size_t oy = begin; oy < end; ++oy) {
+      for (int ox = 0; ox < m_g.out_w(); ++ox) {
+        std::int8_t* out = m_out + (oy * static_cast<std::size_t>(m_g.out_w()) + static_cast<std::size_t>(ox)) * m_out_stride;
+        for (std::size_t c0 = 0; c0 < c_count; c0 += kTile) {
+          const std::size_t n = std::min(kTile, c_count - c0);
+          std::int32_t acc[kTile];
+          for (std::size_t c = 0; c < n; ++c) {
+            acc[c] = m_average ? 0 : -128;
+          }
+          std::uint32_t count = 0;
+          for (int ky = 0; ky < m_g.kernel_h; ++ky) {
+            const int iy = static_cast<int>(oy) * m_g.stride_h - m_g.pad_top + ky;
+            for (int kx = 0; kx < m_g.kernel_w; ++kx) {
+              const int ix = ox * m_g.stride_w - m_g.pad_left + kx;
+              if (iy < 0 || iy >= m_g.in_h || ix < 0 || ix >= m_g.in_w) {
+                continue;
+              }
+              ++count;
+              const std::int8_t* px =
+                  m_in + (static_cast<std::size_t>(iy) * m_g.in_w + ix) * m_in_stride + c0;
+              if (m_average) {
+                for (std::size_t c = 0; c < n; ++c) {
+                  acc[c] += px[c] - m_in_q.zero_point;
+                }
+              } else {
+                for (std::size_t c = 0; c < n; ++c) {
+                  acc[c] = acc[c] > px[c] ? acc[c] : px[c];
+                }
+              }
+            }
+          }
+          if (m_average) {
+            const float scale = mean_scale(m_in_q.scale, m_out_q.scale, count == 0 ? 1 : count);
+            for (std::size_t c = 0; c < n; ++c) {
+              out[c0 + c] = requantize_fp32(acc[c], scale, m_rq);
+            }
+          } else {
+            for (std::size_t c = 0; c < n; ++c) {
+              out[c0 + c] = static_cast<std::int8_t>(acc[c]);
+            }
+          }
+        }
+      }
+    }
+  }
+  [[nodiscard]] const char* kind() const override { return m_average ? "avgpool" : "maxpool"; }
+
+private:
+  static constexpr std::size_t kTile = 128;
+  ref::PoolGeometry m_g;
+  bool m_average;
+  QuantParams m_in_q, m_out_q;
+  RequantParams m_rq;
+  const std::int8_t* m_in = nullptr;
+  std::size_t m_in_stride = 0;
+  std::int8_t* m_out = nullptr;
+  std::size_t m_out_stride = 0;
+};
+
+class ChannelCopy final : public Operator {
+public:
+  ChannelCopy(std::size_t pixels, std::size_t channels) : m_pixels(pixels), m_channels(channels) {}
+  void setup(const OpBuffers& b) override {
+    m_in = b.input;
+    m_in_stride = b.input_stride;
+    m_out = b.output;
+    m_out_stride = b.output_stride;
+  }
+  [[nodiscard]] std::size_t tile_count(std::size_t /*phase*/) const override {
+    return div_up(m_pixels, kTile);
+  }
+  void run_tiles(std::size_t /*phase*/, std::size_t begin, std::size_t end) override {
+    for (std::size_t t = begin; t < end; ++t) {
+      for (std::size_t p = t * kTile; p < std::min(m_pixels, (t + 1) * kTile); ++p) {
+        std::memcpy(m_out + p * m_out_stride, m_in + p * m_in_stride, m_channels);
+      }
+    }
+  }
+  [[nodiscard]] const char* kind() const override { return "concat"; }
+
+private:
+  static constexpr std::size_t kTile = 256;
+  std::size_t m_pixels, m_channels;
+  const std::int8_t* m_in = nullptr;
+  std::size_t m_in_stride = 0;
+  std::int8_t* m_out = nullptr;
+  std::size_t m_out_stride = 0;
+};
+
+} // namespace
+
+Result<std::unique_ptr<Operator>> create_conv(const ConvDesc& d, const KernelSet& kernels) {
+  const ref::ConvGeometry& g = d.geometry;
+  if (g.in_h < 1 || g.in_w < 1 || g.in_c < 1 || g.out_c < 1 || g.kernel_h < 1 || g.kernel_w < 1 ||
+      g.stride_h < 1 || g.stride_w < 1 || g.groups < 1 || g.pad_top < 0 || g.pad_left < 0 ||
+      g.pad_bottom < 0 || g.pad_right < 0) {
+    return make_error(ErrorCode::kInvalidArgument, "conv: non-positive dimension");
+  }
+  if (g.in_c % g.groups != 0 || g.out_c % g.groups != 0) {
+    return make_error(ErrorCode::kInvalidArgument, "conv: channels not divisible by groups");
+  }
+  if (g.out_h() < 1 || g.out_w() < 1) {
+    return make_error(ErrorCode::kInvalidArgument, "conv: kernel larger than padded input");
+  }
+  if (d.weights == nullptr || d.bias == nullptr || d.weight_scales == nullptr) {
+    return make_error(ErrorCode::kInvalidArgument, "conv: missing weights, bias or scales");
+  }
+  if (g.groups > 1 && g.groups == g.in_c && g.groups == g.out_c) {
+    return std::unique_ptr<Operator>(std::make_unique<DepthwiseConv>(d, kernels));
+  }
+  return std::unique_ptr<Operator>(std::make_unique<IgemmConv>(d, kernels));
+}
+
+std::unique_ptr<Operator> create_add(std::size_t elements, const AddParams& params,
+                                     const KernelSet& kernels) {
+  return std::make_unique<AddOp>(elements, params, kernels);
+}
+
+std::unique_ptr<Operator> create_global_avg_pool(std::size_t pixels, std::size_t channels,
+                                                 QuantParams input, QuantParams output) {
+  return std::make_unique<GlobalAvgPool>(pixels, channels, input, output);
+}
+
+std::unique_ptr<Operator> create_max_pool(const ref::PoolGeometry& geometry) {
+  return std::make_unique<Pool2d>(geometry, false, QuantParams{}, QuantParams{});
+}
+
+std::unique_ptr<Operator> create_avg_pool(const ref::PoolGeometry& geometry, QuantParams input,
+                                          QuantParams output) {
+  return std::make_unique<Pool2d>(geometry, true, input, output);
+}
+
+std::unique_ptr<Operator> create_channel_copy(std::size_t pixels, std::size_t channels) {
+  return std::make_unique<ChannelCopy>(pixels, channels);
+}
+
+} // namespace es::kernels
