@@ -84,7 +84,9 @@ public:
       : m_window_ns(window_ns), m_reservoir_size(reservoir) {}
 
   void add(std::int64_t t_ns, std::int64_t latency_ns, RunReport& rep) {
-    const std::int64_t w = std::max<std::int64_t>(0, t_ns) / m_window_ns;
+    // Clamped so a corrupt timestamp cannot allocate millions of windows.
+    constexpr std::int64_t kMaxWindows = 1'000'000;
+    const std::int64_t w = std::min(std::max<std::int64_t>(0, t_ns) / m_window_ns, kMaxWindows - 1);
     if (w != m_current) {
       flush(rep);
       m_current = w;
