@@ -115,11 +115,16 @@ bool is_max_limit(const SensorSeries& series) {
   return series.spec.kind == SensorKind::kFrequency && ends_with(series.spec.name, ".max_limit");
 }
 
+bool is_frequency_limit(const SensorSeries& series) {
+  return series.spec.kind == SensorKind::kFrequency &&
+         (ends_with(series.spec.name, ".max_limit") || ends_with(series.spec.name, ".min_limit"));
+}
+
 const SensorSeries* primary_frequency(const RunData& data) {
   const SensorSeries* best = nullptr;
   double best_score = -1;
   for (const SensorSeries& s : data.sensors) {
-    if (s.spec.kind != SensorKind::kFrequency || is_max_limit(s) || s.value.empty()) {
+    if (s.spec.kind != SensorKind::kFrequency || is_frequency_limit(s) || s.value.empty()) {
       continue;
     }
     std::vector<double> load;
@@ -245,7 +250,7 @@ std::vector<ThrottleEvent> detect_throttling(const RunData& data, const DetectOp
       intervals_where(
           s, [top](double v) { return v < top * 0.99; }, anywhere, ThrottleCause::kFrequencyCap,
           raw);
-    } else if (s.spec.kind == SensorKind::kFrequency) {
+    } else if (s.spec.kind == SensorKind::kFrequency && !is_frequency_limit(s)) {
       std::vector<double> load;
       for (std::size_t i = 0; i < s.t_ns.size(); ++i) {
         if (settled_load(s.t_ns[i])) {
@@ -298,7 +303,7 @@ std::vector<ThrottleEvent> detect_throttling(const RunData& data, const DetectOp
   std::vector<const SensorSeries*> freqs;
   std::vector<const SensorSeries*> temps;
   for (const SensorSeries& s : data.sensors) {
-    if (s.spec.kind == SensorKind::kFrequency && !is_max_limit(s) && !s.value.empty()) {
+    if (s.spec.kind == SensorKind::kFrequency && !is_frequency_limit(s) && !s.value.empty()) {
       freqs.push_back(&s);
     }
     if (s.spec.kind == SensorKind::kTemperature && !s.value.empty()) {

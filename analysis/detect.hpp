@@ -47,6 +47,9 @@ const char* to_string(ThrottleCause cause) noexcept;
 /// Tunables of all detectors (defaults are what `report` uses).
 struct DetectOptions {
   double freq_drop_rel = 0.03;        ///< frequency below reference by more than this = drop
+  /// A frequency-only episode (cause unknown) whose median latency rises less than this (%) is
+  /// dropped by the report: the dipping policy is not the one running the workload.
+  double min_latency_effect_pct = 2.0;
   double undervoltage_v = 4.65;       ///< RPi under-voltage threshold for 5 V rails
   std::int64_t load_settle_ns = 2'000'000'000; ///< ignore frequency this long after load start
   double cp_penalty_scale = 6.0;      ///< PELT penalty multiplier
@@ -139,5 +142,7 @@ std::vector<double> frequency_levels(const SensorSeries& series, const std::vect
 
 /// True for sensors named `*.max_limit` (a frequency cap, not a frequency).
 bool is_max_limit(const SensorSeries& series);
+/// True for `*.max_limit` and `*.min_limit` frequency sensors (limits, not operating points).
+bool is_frequency_limit(const SensorSeries& series);
 
 } // namespace es::analysis

@@ -66,8 +66,11 @@ void sensor_timeseries(std::vector<NamedChart>& out, const RunReport& r, SensorK
       hi.push_back(e.max * scale);
     }
     const Color col = palette(colour++);
-    const bool limit = s.spec.name.size() > 10 &&
-                       s.spec.name.compare(s.spec.name.size() - 10, 10, ".max_limit") == 0;
+    const auto ends = [&](const std::string& suffix) {
+      return s.spec.name.size() > suffix.size() &&
+             s.spec.name.compare(s.spec.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    const bool limit = ends(".max_limit") || ends(".min_limit");
     if (!limit) {
       c.add_band(x, lo, hi, col.with_alpha(0.2), "");
     }

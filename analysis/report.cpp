@@ -421,7 +421,7 @@ Result<RunReport> analyze_run(storage::Reader& reader, std::int64_t run_id,
       sr.histogram = value_histogram(s.value, 0.5);
       break;
     case SensorKind::kFrequency:
-      if (!is_max_limit(s)) {
+      if (!is_frequency_limit(s)) {
         sr.residency = residency(s, 1e6, load_phases);
       }
       break;
@@ -451,6 +451,12 @@ Result<RunReport> analyze_run(storage::Reader& reader, std::int64_t run_id,
     rep.throttle_events[i].latency_delta_pct =
         (std::isnan(m) || std::isnan(base_median)) ? kNan : (m / base_median - 1.0) * 100.0;
   }
+  // A frequency dip with no other evidence that does not slow inference is a policy the
+  // workload does not run on (an idle cluster's governor), not throttling of the workload.
+  std::erase_if(rep.throttle_events, [&](const ThrottleEvent& t) {
+    return t.cause == ThrottleCause::kUnknown && !t.cause_inferred &&
+           std::isfinite(t.latency_delta_pct) && t.latency_delta_pct < options.detect.min_latency_effect_pct;
+  });
   rep.time_to_first_throttle_s = kNan;
   if (!rep.throttle_events.empty()) {
     std::int64_t load_start = 0;

@@ -65,9 +65,12 @@ std::vector<Phase> phases_from_events(const std::vector<storage::EventRow>& even
     phases.push_back(Phase{"run", true, 0, duration_ns});
     return phases;
   }
-  if (phases.front().start_ns > 0) {
+  if (phases.front().start_ns >= 1'000'000'000) {
     // Time before the first phase event (setup) belongs to no inference phase.
     phases.insert(phases.begin(), Phase{"setup", false, 0, phases.front().start_ns});
+  } else {
+    // The engine logs the first phase a few ms after the run starts: it starts the run.
+    phases.front().start_ns = 0;
   }
   phases.back().end_ns = std::max(duration_ns, phases.back().start_ns);
   return phases;

@@ -120,6 +120,18 @@ TEST(Scenario, SteadyNoisyControlHasNoEventNoChangePointOneMode) {
   EXPECT_NEAR(rep.energy->load_power_w, 5.5, 0.02);
 }
 
+TEST(Scenario, IdleClusterGovernorDipsAreNotThrottling) {
+  // Steady run plus a second policy (no workload on it) whose governor drops to 408 MHz.
+  auto run = testing::steady_noisy(1200);
+  auto& little = run.sensor("cpufreq.policy4.cur", SensorKind::kFrequency, "Hz");
+  for (double t = 0; t < 1200; t += 0.5) {
+    run.sample(little, t, std::fmod(t, 30.0) < 10 ? 1.8e9 : 0.408e9);
+  }
+  const auto rep = analyse(run);
+  EXPECT_TRUE(rep.throttle_events.empty()) << rep.throttle_events.size();
+  EXPECT_TRUE(rep.change_points.empty());
+}
+
 std::string fixture(const char* name) {
   return std::string(ES_TEST_FIXTURES_DIR) + "/analysis/sbc-bench/" + name;
 }
