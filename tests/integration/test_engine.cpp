@@ -324,6 +324,23 @@ TEST(Engine, SafetyLimitAbortsTheRunWithAnEvent) {
   EXPECT_NE(abort->detail.find("limit_c=80"), std::string::npos) << abort->detail;
 }
 
+TEST(Engine, TripPointsAreNotTemperaturesForTheSafetyLimit) {
+  TempDir dir("engine-trips");
+  const fs::path db = dir.path() / "run.db";
+  // rpi5: the zone reads 55.6 C, its critical trip point is 110 C; a 100 C limit must not fire.
+  const fs::path root = fs::path(ES_TEST_FIXTURES_DIR) / "probes" / "rpi5";
+  ASSERT_TRUE(fs::exists(root / "sys/class/thermal/thermal_zone0/trip_point_0_temp"));
+  const auto config = make_config(dir.path(), "max", "100");
+  const RunResult r = run({kEdgesoak, "run", config, "--duration", "3s", "--db", db,
+                           "--sysfs-root", root / "sys", "--procfs-root", root / "proc",
+                           "--devfs-root", root / "dev"},
+                          dir.path(), 60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto reader = open_reader(db);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(reader->run(*reader->latest_run_id())->status, storage::RunStatus::kCompleted);
+}
+
 TEST(Engine, ConfigurationErrorsExitWithTwoAndRecordNothing) {
   TempDir dir("engine-bad");
   const fs::path db = dir.path() / "run.db";
