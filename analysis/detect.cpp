@@ -703,7 +703,24 @@ std::vector<LatencyMode> find_modes(const LatencyHistogram& histogram, const Det
   const unsigned first_fine = std::max(1U, LatencyHistogram::bin_index(min_ns));
   const unsigned last_fine = std::min(LatencyHistogram::kBins, LatencyHistogram::bin_index(max_ns));
   const double step = std::log(1.001) * kGroup; // log width of a coarse bin
-  const double sigma_bins = std::max(0.5, std::log1p(options.mode_smoothing_rel) / step);
+  // Bandwidth: the configured floor, or Silverman's rule on log latency when the sample is
+  // small (a few thousand inferences would otherwise show sampling noise as modes).
+  double sum = 0;
+  double sum_sq = 0;
+  for (unsigned fine = first_fine; fine <= last_fine; ++fine) {
+    const double c = static_cast<double>(histogram.bin_count(fine));
+    const double x = std::log(LatencyHistogram::bin_lower_ns(fine));
+    sum += c * x;
+    sum_sq += c * x * x;
+  }
+  const double n_total = static_cast<double>(histogram.count());
+  const double mean_log = sum / n_total;
+  const double sd_log = std::sqrt(std::max(0.0, sum_sq / n_total - mean_log * mean_log));
+  const double iqr_log = std::log(histogram.quantile_ms(0.75) / histogram.quantile_ms(0.25));
+  const double spread = std::min(sd_log, iqr_log > 0 ? iqr_log / 1.34 : sd_log);
+  const double bandwidth =
+      std::max(std::log1p(options.mode_smoothing_rel), 0.9 * spread * std::pow(n_total, -0.2));
+  const double sigma_bins = std::max(0.5, bandwidth / step);
   const auto radius = static_cast<unsigned>(std::ceil(4 * sigma_bins));
   const unsigned c0 = first_fine / kGroup;
   const unsigned c1 = last_fine / kGroup;

@@ -18,7 +18,8 @@
 //   `cp_min_rel_change` are removed. Each is attributed to the hardware signal that stepped at
 //   the same time (frequency > throttle flags > cooling > voltage > power > temperature).
 // - Modes: peaks of the log-latency density (1.5 % Gaussian smoothing) with prominence of at
-//   least `mode_prominence` of their height and a share of at least `mode_min_share`.
+//   least `mode_prominence` of their height and a share of at least `mode_min_share`; the
+//   smoothing widens for small samples (Silverman's rule on log latency).
 
 #include "analysis/latency_histogram.hpp"
 #include "analysis/run_data.hpp"
@@ -57,7 +58,7 @@ struct DetectOptions {
   double cp_min_rel_change = 0.03;    ///< smallest reported median shift (3 %)
   double mode_min_share = 0.01;       ///< smallest reported latency mode (1 % of inferences)
   double mode_prominence = 0.25;      ///< peak prominence relative to its height
-  double mode_smoothing_rel = 0.015;  ///< Gaussian smoothing of the log density (1.5 %)
+  double mode_smoothing_rel = 0.015;  ///< minimum Gaussian smoothing of the log density (1.5 %)
 };
 
 /// One throttling episode.
