@@ -11,6 +11,15 @@ namespace {
 constexpr const char* kThermalDir = "class/thermal";
 constexpr const char* kApexDir = "class/apex";
 
+// Trip points are thresholds, not measurements: kind "other" (unit C) so nothing that looks for
+// "the hottest temperature" (the service's safety limit) mistakes a 110 C critical trip for a
+// reading.
+constexpr SensorKind kTripKind = SensorKind::kOther;
+
+// Jetson's PMIC-Die zone reads a fixed 100 C placeholder (hardware.md §2.2, §4.1): recorded,
+// but not as a temperature measurement.
+bool is_placeholder_zone(const std::string& type) { return type == "pmic-die"; }
+
 std::string source_of(const std::string& rel) { return "sysfs:/" + rel; }
 
 std::string format_c(double c) {
@@ -71,8 +80,10 @@ ThermalProbe::ThermalProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
       zone.name += "." + z.id;
     }
     zone.temp = SysfsFile(sysfs.path(z.dir + "/temp"));
-    zone.index = add_sensor(
-        SensorSpec{zone.name, SensorKind::kTemperature, "C", source_of(z.dir + "/temp")});
+    zone.index = add_sensor(SensorSpec{
+        zone.name, is_placeholder_zone(z.type) ? SensorKind::kOther : SensorKind::kTemperature, "C",
+        is_placeholder_zone(z.type) ? source_of(z.dir + "/temp") + " (fixed placeholder)"
+                                    : source_of(z.dir + "/temp")});
     if (auto trips = sysfs.list(z.dir, "trip_point_")) {
       for (const auto& t : *trips) {
         const std::string suffix = "_temp";
@@ -88,7 +99,7 @@ ThermalProbe::ThermalProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
         Sparse s;
         s.file = SysfsFile(sysfs.path(z.dir + "/" + t));
         s.label = "trip" + k + "_" + ttype;
-        s.index = add_sensor(SensorSpec{zone.name + "." + s.label, SensorKind::kTemperature, "C",
+        s.index = add_sensor(SensorSpec{zone.name + "." + s.label, kTripKind, "C",
                                         source_of(z.dir + "/" + t)});
         zone.trips.push_back(std::move(s));
       }
@@ -122,8 +133,8 @@ ThermalProbe::ThermalProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
           Sparse s;
           s.file = SysfsFile(sysfs.path(dir + "/" + t));
           s.label = "trip" + sanitize_name(k);
-          s.index = add_sensor(SensorSpec{zone.name + "." + s.label, SensorKind::kTemperature,
-                                          "C", source_of(dir + "/" + t)});
+          s.index = add_sensor(
+              SensorSpec{zone.name + "." + s.label, kTripKind, "C", source_of(dir + "/" + t)});
           zone.trips.push_back(std::move(s));
         }
       }

@@ -193,6 +193,18 @@ TEST(BoardFixture, EveryBoardHasCoreProbes) {
     for (const char* p : {"cpufreq", "thermal", "system"}) {
       EXPECT_TRUE(s.probes.count(p)) << board << " " << p;
     }
+    // Only measurements are "temperature": no trip point or placeholder may look like the
+    // hottest sensor to the service's safety limit (85 C default; fixtures stay below it).
+    for (const auto& [name, spec] : s.specs) {
+      if (spec.kind != SensorKind::kTemperature) {
+        continue;
+      }
+      EXPECT_EQ(name.find(".trip"), std::string::npos) << board << " " << name;
+      const auto it = s.readings.find(name);
+      if (it != s.readings.end() && it->second.status == SampleStatus::kOk) {
+        EXPECT_LT(it->second.value, 85.0) << board << " " << name;
+      }
+    }
   }
 }
 
