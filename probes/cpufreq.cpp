@@ -126,6 +126,34 @@ CpufreqProbe::CpufreqProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
       m_cpus.push_back(std::move(cpu));
     }
   }
+  // x86 thermal throttle counters (monotonic; hardware.md §2.1).
+  if (auto cpus = sysfs.list(kCpuDir, "cpu")) {
+    std::set<std::int64_t> packages;
+    for (const auto& c : *cpus) {
+      if (!parse_int(std::string_view(c).substr(3)).ok()) {
+        continue;
+      }
+      const std::string dir = std::string(kCpuDir) + "/" + c + "/thermal_throttle/";
+      if (sysfs.read_int(dir + "core_throttle_count").ok()) {
+        Counter k;
+        k.name = c;
+        k.file = SysfsFile(sysfs.path(dir + "core_throttle_count"));
+        k.index = add_sensor(SensorSpec{"cpufreq." + c + ".core_throttles", SensorKind::kThrottle,
+                                        "count", source_of(dir + "core_throttle_count")});
+        m_counters.push_back(std::move(k));
+      }
+      const auto pkg = sysfs.read_int(std::string(kCpuDir) + "/" + c + "/topology/physical_package_id")
+                           .value_or(0);
+      if (sysfs.read_int(dir + "package_throttle_count").ok() && packages.insert(pkg).second) {
+        Counter k;
+        k.name = "package" + std::to_string(pkg);
+        k.file = SysfsFile(sysfs.path(dir + "package_throttle_count"));
+        k.index = add_sensor(SensorSpec{"cpufreq." + k.name + ".throttles", SensorKind::kThrottle,
+                                        "count", source_of(dir + "package_throttle_count")});
+        m_counters.push_back(std::move(k));
+      }
+    }
+  }
   finish_discovery();
 }
 
@@ -257,6 +285,20 @@ void CpufreqProbe::do_sample(ProbeOutput& out) {
           ProbeEvent{t, *v != 0 ? "cpu_online" : "cpu_offline", "cpu=" + c.name});
     }
     c.prev = *v;
+  }
+  for (auto& k : m_counters) {
+    auto v = k.file.read_int();
+    const std::int64_t t = mono_now_ns();
+    if (v && k.prev && *v >= *k.prev) {
+      emit(out, k.index, static_cast<double>(*v - *k.prev), t);
+      if (*v > *k.prev) {
+        out.events.push_back(ProbeEvent{t, "cpu_thermal_throttle",
+                                        "scope=" + k.name + " count=" + std::to_string(*v - *k.prev)});
+      }
+    } else {
+      emit_gap(out, k.index, t);
+    }
+    k.prev = v ? std::optional<std::int64_t>(*v) : std::nullopt;
   }
 }
 

@@ -89,7 +89,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
        [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
          const SysfsReader sysfs(o.roots.sysfs);
          return keep_if_any(std::make_unique<RailsProbe>(sysfs, o.interval_for("rails")), why,
-                            "no ina2xx/ina3221 hwmon or ina3221x iio rails under " +
+                            "no ina2xx/ina3221 hwmon, ina3221x iio or RAPL rails under " +
                                 o.roots.sysfs.string());
        }},
       {"pmic",

@@ -86,6 +86,22 @@ std::vector<PmicChannel> parse_pmic_read_adc(std::string_view text) {
   return out;
 }
 
+std::optional<double> rapl_power_w(std::uint64_t prev_uj, std::uint64_t cur_uj,
+                                   std::uint64_t max_range_uj, double dt_s) noexcept {
+  if (!(dt_s > 0)) {
+    return std::nullopt;
+  }
+  std::uint64_t delta = 0;
+  if (cur_uj >= prev_uj) {
+    delta = cur_uj - prev_uj;
+  } else if (max_range_uj >= prev_uj) {
+    delta = (max_range_uj - prev_uj) + cur_uj; // one wrap
+  } else {
+    return std::nullopt;
+  }
+  return static_cast<double>(delta) * 1e-6 / dt_s;
+}
+
 Result<std::string> run_command(const std::vector<std::string>& argv,
                                 std::chrono::milliseconds timeout) {
   if (argv.empty()) {
@@ -287,6 +303,36 @@ RailsProbe::RailsProbe(const SysfsReader& sysfs, std::chrono::nanoseconds interv
       }
     }
   }
+  // Intel RAPL (powercap) zones: energy counters -> power.
+  if (auto zones = sysfs.list("class/powercap", "intel-rapl:")) {
+    std::map<std::string, std::string> names; // zone id -> sanitized name
+    for (const auto& z : *zones) {
+      names[z] = sanitize_name(sysfs.read_text("class/powercap/" + z + "/name").value_or(z));
+    }
+    for (const auto& z : *zones) {
+      const std::string dir = "class/powercap/" + z;
+      auto e = sysfs.read_int(dir + "/energy_uj"); // EACCES on kernels that made it root-only
+      auto range = sysfs.read_int(dir + "/max_energy_range_uj");
+      if (!e || !range || *range <= 0) {
+        continue;
+      }
+      std::string label = names[z];
+      const std::size_t last = z.rfind(':');
+      if (last != std::string::npos && last != z.find(':')) {
+        // Sub-zone intel-rapl:0:0 "core" -> "package-0_core".
+        const auto parent = names.find(z.substr(0, last));
+        if (parent != names.end()) {
+          label = parent->second + "_" + label;
+        }
+      }
+      Energy en;
+      en.file = SysfsFile(sysfs.path(dir + "/energy_uj"));
+      en.max_range_uj = static_cast<std::uint64_t>(*range);
+      en.index = add_sensor(SensorSpec{"rails.rapl." + label + ".power", SensorKind::kPower, "W",
+                                       "sysfs:/" + dir + "/energy_uj (delta per window)"});
+      m_energy.push_back(std::move(en));
+    }
+  }
   if (m_total_from_channel || m_total_from_product) {
     const std::string src = m_total_from_channel
                                 ? m_sensors[m_channels[*m_total_from_channel].index].name
@@ -318,6 +364,27 @@ void RailsProbe::do_sample(ProbeOutput& out) {
       emit(out, p.index, *products[k], t);
     } else {
       emit_gap(out, p.index, t);
+    }
+  }
+  for (auto& en : m_energy) {
+    auto v = en.file.read_int();
+    const std::int64_t te = mono_now_ns();
+    std::optional<double> w;
+    if (v && *v >= 0) {
+      const auto cur = static_cast<std::uint64_t>(*v);
+      if (en.prev_uj) {
+        w = rapl_power_w(*en.prev_uj, cur, en.max_range_uj,
+                         static_cast<double>(te - en.prev_t) * 1e-9);
+      }
+      en.prev_uj = cur;
+      en.prev_t = te;
+    } else {
+      en.prev_uj.reset();
+    }
+    if (w) {
+      emit(out, en.index, *w, te);
+    } else {
+      emit_gap(out, en.index, te);
     }
   }
   if (m_i_total) {

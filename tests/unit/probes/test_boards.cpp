@@ -181,6 +181,10 @@ TEST(BoardFixture, X86MiniPc) {
   EXPECT_TRUE(s.has("thermal.cooling.processor.3"));
   EXPECT_DOUBLE_EQ(s.value("cpufreq.policy3.cur"), 2896874e3);
   EXPECT_FALSE(s.has("cpufreq.policy0.residency_mean")); // intel_pstate: no stats
+  EXPECT_TRUE(s.has("rails.rapl.package-0.power"));
+  EXPECT_TRUE(s.has("rails.rapl.package-0_core.power"));
+  EXPECT_TRUE(s.has("cpufreq.package0.throttles"));
+  EXPECT_TRUE(s.has("cpufreq.cpu3.core_throttles"));
   const auto b = detect_board(board_options("x86").roots);
   EXPECT_EQ(b.model, "N100 Mini PC"); // "Default string" vendor dropped
   EXPECT_EQ(b.cpu, "Intel(R) N100 x4");

@@ -155,3 +155,37 @@ TEST(DevfreqProbeFixture, JetsonGpuClockLoadAndCapEvent) {
 
 } // namespace
 } // namespace es::probes
+
+namespace es::probes {
+namespace {
+
+TEST(Rapl, PowerFromEnergyWithWrap) {
+  EXPECT_DOUBLE_EQ(*rapl_power_w(1'000'000, 3'000'000, 262143328850ULL, 1.0), 2.0);
+  // Wrap: 262143328850 is the fixture's max_energy_range_uj.
+  EXPECT_NEAR(*rapl_power_w(262143328850ULL - 500'000, 1'500'000, 262143328850ULL, 0.5), 4.0,
+              1e-9);
+  EXPECT_FALSE(rapl_power_w(1, 2, 10, 0.0));
+  EXPECT_FALSE(rapl_power_w(20, 1, 10, 1.0)); // prev above the range: impossible
+}
+
+TEST(RailsProbeFixture, NodeExporterRaplZones) {
+  ES_REQUIRE_SHARED_FIXTURE("node_exporter-sys");
+  test::TempDir d;
+  test::materialize_tree(test::shared_fixture("node_exporter-sys"), d.path());
+  RailsProbe p(SysfsReader(d.path() / "sys"), 1s);
+  ASSERT_TRUE(test::sensor_index(p, "rails.rapl.package-0.power"));
+  ASSERT_TRUE(test::sensor_index(p, "rails.rapl.package-0_core.power"));
+  auto out = sample_once(p);
+  EXPECT_EQ(reading(p, out, "rails.rapl.package-0.power")->status, SampleStatus::kUnavailable);
+  const auto f = d.path() / "sys/class/powercap/intel-rapl:0/energy_uj";
+  const auto before = std::stoull(test::read_file(f));
+  test::write_file(d.path(), "sys/class/powercap/intel-rapl:0/energy_uj",
+                   std::to_string(before + 5'000'000) + "\n");
+  out = sample_once(p);
+  auto w = reading(p, out, "rails.rapl.package-0.power");
+  ASSERT_EQ(w->status, SampleStatus::kOk);
+  EXPECT_GT(w->value, 5.0); // 5 J over a window far shorter than a second
+}
+
+} // namespace
+} // namespace es::probes
