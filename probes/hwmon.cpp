@@ -133,7 +133,11 @@ std::optional<HwmonAttr> parse_hwmon_attr(std::string_view file) {
 HwmonProbe::HwmonProbe(const SysfsReader& sysfs, std::chrono::nanoseconds interval,
                        HwmonOptions options)
     : ProbeBase("hwmon", interval) {
-  const bool real_root = sysfs.root() == std::filesystem::path(kDefaultSysfsRoot);
+  std::string root = sysfs.root().lexically_normal().string();
+  while (root.size() > 1 && root.back() == '/') {
+    root.pop_back(); // "/sys/" is /sys too
+  }
+  const bool real_root = root == kDefaultSysfsRoot;
   bool done = false;
   if (options.backend == HwmonBackend::kLibsensors ||
       (options.backend == HwmonBackend::kAuto && real_root)) {

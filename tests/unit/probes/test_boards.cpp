@@ -214,3 +214,38 @@ TEST(BoardFixture, EveryBoardHasCoreProbes) {
 
 } // namespace
 } // namespace es::probes
+
+namespace es::probes {
+namespace {
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator(SysfsReader(kDefaultProcfsRoot).path("self/fd"))) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(BoardFixture, ThousandSamplesKeepDescriptorsOpenAndLeakNone) {
+  auto o = board_options("jetson-orin");
+  auto set = make_probes(o);
+  ProbeOutput out;
+  for (auto& p : set.probes) {
+    out.clear();
+    p->sample(out); // first sample opens the attribute files
+  }
+  const std::size_t after_first = open_fds();
+  for (int i = 0; i < 1000; ++i) {
+    for (auto& p : set.probes) {
+      out.clear();
+      p->sample(out);
+    }
+  }
+  EXPECT_EQ(open_fds(), after_first); // pread on kept descriptors: no open/close per sample
+  set.probes.clear();
+  EXPECT_LT(open_fds(), after_first); // and they are closed with the probes
+}
+
+} // namespace
+} // namespace es::probes
