@@ -64,7 +64,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
            h.exclude_chips = rail_chip_names();
          }
          return keep_if_any(std::make_unique<HwmonProbe>(sysfs, o.interval_for("hwmon"), h), why,
-                            "no hwmon chips under " + shown(o.roots.sysfs, "class/hwmon"));
+                            "no hwmon sensors (besides rail monitors) under " + shown(o.roots.sysfs, "class/hwmon"));
        }},
       {"system",
        [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
