@@ -47,10 +47,10 @@ struct FreqTime {
 
 /// Residency statistics of one window.
 struct Residency {
-  double mean_hz = 0;    ///< Σ f·Δt / Σ Δt
-  double min_hz = 0;     ///< lowest f with Δt > 0
-  double max_hz = 0;     ///< highest f with Δt > 0
-  double seconds = 0;    ///< Σ Δt in seconds
+  double mean_hz = 0; ///< Σ f·Δt / Σ Δt
+  double min_hz = 0;  ///< lowest f with Δt > 0
+  double max_hz = 0;  ///< highest f with Δt > 0
+  double seconds = 0; ///< Σ Δt in seconds
 };
 
 /// Residency over the window between two time_in_state snapshots. Rows are matched by

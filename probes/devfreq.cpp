@@ -56,10 +56,10 @@ void DevfreqProbe::do_sample(ProbeOutput& out) {
     read(d.min, d.i_min, 1.0);
     read(d.load, d.i_load, 1e-3);
     if (max && d.prev_max && *max != *d.prev_max) {
-      out.events.push_back(ProbeEvent{mono_now_ns(), "devfreq_max_limit",
-                                      "device=" + d.name + " from_hz=" + std::to_string(*d.prev_max) +
-                                          " to_hz=" + std::to_string(*max) +
-                                          (*max < *d.prev_max ? " change=cap" : " change=uncap")});
+      out.events.push_back(ProbeEvent{
+          mono_now_ns(), "devfreq_max_limit",
+          "device=" + d.name + " from_hz=" + std::to_string(*d.prev_max) + " to_hz=" +
+              std::to_string(*max) + (*max < *d.prev_max ? " change=cap" : " change=uncap")});
     }
     if (max) {
       d.prev_max = max;

@@ -4,7 +4,8 @@
 // RailsProbe ("rails") reads, through the sysfs root:
 //   - INA2xx hwmon chips (ina219/220/226/230/231/238/260, driver ina2xx): in0 shunt mV,
 //     in1 bus mV, curr1 mA, power1 uW (hardware.md §1.9). Named after the I2C device:
-//       rails.<chip>_<bus-addr>.{bus_voltage,shunt_voltage,current,power}  (rails.ina219_1-0040.current)
+//       rails.<chip>_<bus-addr>.{bus_voltage,shunt_voltage,current,power}
+//       (rails.ina219_1-0040.current)
 //   - INA3221 hwmon (Jetson Orin, JetPack 5+): per channel N with a label (VDD_IN, VDD_SOC...),
 //     in N bus mV, curr N mA, in N+3 shunt **uV**, power computed as V x I (the chip has none).
 //     Channels labelled "NC" or without input files are skipped, sums (in7/curr4) too.
@@ -45,10 +46,10 @@ namespace es::probes {
 
 /// One `pmic_read_adc` line: "  VDD_CORE_A current(7)=6.22421000A".
 struct PmicChannel {
-  std::string rail;             ///< "VDD_CORE" (the _A/_V suffix removed)
-  bool is_current = false;      ///< true for current(...)=...A, false for volt(...)=...V
-  int adc_index = -1;           ///< the number in brackets
-  std::optional<double> value;  ///< A or V; nullopt for "nan" or unparseable numbers
+  std::string rail;            ///< "VDD_CORE" (the _A/_V suffix removed)
+  bool is_current = false;     ///< true for current(...)=...A, false for volt(...)=...V
+  int adc_index = -1;          ///< the number in brackets
+  std::optional<double> value; ///< A or V; nullopt for "nan" or unparseable numbers
 };
 
 /// Parses the whole output; unrecognised lines are skipped (the format is tolerant by design).

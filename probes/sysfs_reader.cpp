@@ -15,7 +15,9 @@ namespace {
 
 constexpr std::size_t kMaxTextBytes = 1U << 20;
 
-std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
+std::string errno_text(int err) {
+  return std::error_code(err, std::generic_category()).message();
+}
 
 ErrorCode code_for_errno(int err) {
   switch (err) {
@@ -262,7 +264,9 @@ Result<std::string> SysfsReader::read_link(std::string_view rel) const {
 
 SysfsFile::SysfsFile(std::filesystem::path path) : m_path(std::move(path)) {}
 
-SysfsFile::~SysfsFile() { close(); }
+SysfsFile::~SysfsFile() {
+  close();
+}
 
 SysfsFile::SysfsFile(SysfsFile&& other) noexcept
     : m_path(std::move(other.m_path)), m_buf(std::move(other.m_buf)), m_fd(other.m_fd) {

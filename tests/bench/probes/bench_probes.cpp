@@ -15,14 +15,16 @@ namespace {
 using namespace es::probes;
 namespace fs = std::filesystem;
 
-fs::path board(const char* name) { return fs::path(ES_TEST_FIXTURES_DIR) / "probes" / name; }
+fs::path board(const char* name) {
+  return fs::path(ES_TEST_FIXTURES_DIR) / "probes" / name;
+}
 
 // One small attribute: a real sysfs file when this machine has one, else a fixture file.
 std::pair<SysfsReader, std::string> small_attr() {
   SysfsReader real(kDefaultSysfsRoot);
-  for (const char* rel : {"class/thermal/thermal_zone0/temp",
-                          "devices/system/cpu/cpufreq/policy0/scaling_cur_freq",
-                          "devices/system/cpu/cpu1/online"}) {
+  for (const char* rel :
+       {"class/thermal/thermal_zone0/temp", "devices/system/cpu/cpufreq/policy0/scaling_cur_freq",
+        "devices/system/cpu/cpu1/online"}) {
     if (real.read_int(rel).ok()) {
       return {real, rel};
     }
@@ -94,8 +96,8 @@ void BM_SampleAllProbes(benchmark::State& state, const char* which) {
   }
   state.counters["sensors"] = static_cast<double>(sensors);
   state.counters["per_sensor_ns"] = benchmark::Counter(
-      static_cast<double>(sensors), benchmark::Counter::kIsIterationInvariantRate |
-                                        benchmark::Counter::kInvert);
+      static_cast<double>(sensors),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 BENCHMARK_CAPTURE(BM_SampleAllProbes, rpi5, "rpi5");
 BENCHMARK_CAPTURE(BM_SampleAllProbes, jetson_orin, "jetson-orin");

@@ -9,13 +9,12 @@
 #include "daemon/core/time.hpp"
 #include "probes/hwmon.hpp"
 
-#include <sched.h>
-#include <sys/mount.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sched.h>
 #include <string>
+#include <sys/mount.h>
 
 namespace {
 

@@ -94,7 +94,8 @@ TEST(BoardFixture, RaspberryPi5) {
   EXPECT_DOUBLE_EQ(s.value("rpi.throttled"), 0.0);
   EXPECT_DOUBLE_EQ(s.value("rpi.volt_alarm"), 0.0);
   EXPECT_DOUBLE_EQ(s.value("system.rss"), 3000.0 * static_cast<double>(::sysconf(_SC_PAGESIZE)));
-  EXPECT_NEAR(s.value("system.self_cpu_time"), 300.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)), 1e-9);
+  EXPECT_NEAR(s.value("system.self_cpu_time"), 300.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)),
+              1e-9);
   EXPECT_DOUBLE_EQ(s.value("system.mem_total"), 8000000.0 * 1024);
   EXPECT_TRUE(s.has("system.cpu3_util"));
   EXPECT_EQ(s.specs.at("hwmon.cpu_thermal.temp1").source.rfind("sysfs:/", 0), 0U);
@@ -109,10 +110,12 @@ TEST(BoardFixture, RaspberryPi5) {
 TEST(BoardFixture, RaspberryPi5PmicThroughVcgencmd) {
   ES_REQUIRE_SHARED_FIXTURE("zeus-rpi5-pmic");
   test::TempDir d;
-  const auto capture = test::shared_fixture("zeus-rpi5-pmic") / "pmic_read_adc_pi5_rev1.0_4core_load.txt";
+  const auto capture =
+      test::shared_fixture("zeus-rpi5-pmic") / "pmic_read_adc_pi5_rev1.0_4core_load.txt";
   const auto script = d.path() / "vcgencmd";
   test::write_file(d.path(), "vcgencmd",
-                   "#!/bin/sh\n[ \"$1\" = pmic_read_adc ] || exit 1\ncat '" + capture.string() + "'\n");
+                   "#!/bin/sh\n[ \"$1\" = pmic_read_adc ] || exit 1\ncat '" + capture.string() +
+                       "'\n");
   ::chmod(script.c_str(), 0755);
   auto o = board_options("rpi5");
   o.vcgencmd = script.string();

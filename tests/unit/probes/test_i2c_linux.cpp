@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <sstream>
 #include <dlfcn.h>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 
