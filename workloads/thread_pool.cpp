@@ -37,12 +37,17 @@ void pin_to(pthread_t thread, int cpu) {
 
 } // namespace
 
+constexpr unsigned kIndexBits = 22;
+constexpr std::uint64_t kIndexMask = (std::uint64_t{1} << kIndexBits) - 1;
+constexpr std::uint64_t kMaxTiles = kIndexMask;
+constexpr std::uint64_t kGenMask = (std::uint64_t{1} << 20) - 1;
+
 ThreadPool::ThreadPool(int threads, const std::vector<int>& cpus, std::uint32_t spin_iterations)
     : m_spin(spin_iterations) {
   const int workers = threads > 1 ? threads - 1 : 0;
   m_workers.reserve(static_cast<std::size_t>(workers));
   for (int i = 0; i < workers; ++i) {
-    m_workers.emplace_back([this, i] { worker_main(i + 1); });
+    m_workers.emplace_back([this] { worker_main(); });
     if (!cpus.empty()) {
       pin_to(m_workers.back().native_handle(), cpus[static_cast<std::size_t>(i + 1) % cpus.size()]);
     }
@@ -61,18 +66,30 @@ ThreadPool::~ThreadPool() {
   }
 }
 
-void ThreadPool::work() {
+// Claims tiles of whatever job is posted until none is left. A successful CAS on m_work
+// synchronizes with the caller's release store of that job, so m_fn/m_context are that job's,
+// and they stay valid until the claimed tile is counted in m_done. The generation bits make a
+// CAS against a newer job fail (ABA would need 2^20 jobs between one load and its CAS).
+void ThreadPool::claim_and_run() {
+  std::uint64_t v = m_work.load(std::memory_order_acquire);
   for (;;) {
-    const std::size_t i = m_next.fetch_add(1, std::memory_order_relaxed);
-    if (i >= m_tiles) {
+    const std::uint64_t tiles = (v >> kIndexBits) & kIndexMask;
+    const std::uint64_t next = v & kIndexMask;
+    if (next >= tiles) {
       return;
     }
-    m_fn(m_context, i, i + 1);
+    if (m_work.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      m_fn(m_context, next, next + 1);
+      m_done.fetch_add(1, std::memory_order_acq_rel);
+      v = m_work.load(std::memory_order_acquire);
+    }
   }
 }
 
-void ThreadPool::worker_main(int /*index*/) {
-  std::uint32_t seen = m_generation.load(std::memory_order_acquire);
+void ThreadPool::worker_main() {
+  // Generation 0 is the state at construction; a job posted before this thread first runs
+  // must still be seen as new, so do not read the current value here.
+  std::uint32_t seen = 0;
   for (;;) {
     std::uint32_t now = m_generation.load(std::memory_order_acquire);
     for (std::uint32_t spin = 0; now == seen && spin < m_spin; ++spin) {
@@ -92,10 +109,34 @@ void ThreadPool::worker_main(int /*index*/) {
     if (m_stop.load(std::memory_order_acquire)) {
       return;
     }
-    work();
-    m_active.fetch_sub(1, std::memory_order_acq_rel);
+    claim_and_run();
   }
 }
+
+void ThreadPool::run_job(std::size_t tiles, TaskFn fn, void* context) {
+  m_fn = fn;
+  m_context = context;
+  m_done.store(0, std::memory_order_relaxed);
+  m_job = (m_job + 1) & kGenMask;
+  m_work.store((m_job << (2 * kIndexBits)) | (static_cast<std::uint64_t>(tiles) << kIndexBits),
+               std::memory_order_release);
+  m_generation.fetch_add(1, std::memory_order_seq_cst);
+  if (m_sleepers.load(std::memory_order_seq_cst) > 0) {
+    futex_wake_all(&m_generation);
+  }
+  claim_and_run();
+  while (m_done.load(std::memory_order_acquire) < tiles) {
+    cpu_relax();
+  }
+}
+
+namespace {
+struct Offset {
+  ThreadPool::TaskFn fn;
+  void* context;
+  std::size_t base;
+};
+} // namespace
 
 void ThreadPool::parallel_for(std::size_t tiles, TaskFn fn, void* context) {
   if (m_workers.empty() || tiles <= 1) {
@@ -104,18 +145,20 @@ void ThreadPool::parallel_for(std::size_t tiles, TaskFn fn, void* context) {
     }
     return;
   }
-  m_fn = fn;
-  m_context = context;
-  m_tiles = tiles;
-  m_next.store(0, std::memory_order_relaxed);
-  m_active.store(static_cast<std::int32_t>(m_workers.size()), std::memory_order_relaxed);
-  m_generation.fetch_add(1, std::memory_order_seq_cst);
-  if (m_sleepers.load(std::memory_order_seq_cst) > 0) {
-    futex_wake_all(&m_generation);
+  if (tiles <= kMaxTiles) {
+    run_job(tiles, fn, context);
+    return;
   }
-  work();
-  while (m_active.load(std::memory_order_acquire) != 0) {
-    cpu_relax();
+  for (std::size_t base = 0; base < tiles; base += kMaxTiles) {
+    Offset o{fn, context, base};
+    const std::size_t n = tiles - base < kMaxTiles ? tiles - base : kMaxTiles;
+    run_job(
+        n,
+        [](void* ctx, std::size_t b, std::size_t e) {
+          auto* off = static_cast<Offset*>(ctx);
+          off->fn(off->context, off->base + b, off->base + e);
+        },
+        &o);
   }
 }
 

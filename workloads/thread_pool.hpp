@@ -2,9 +2,11 @@
 // es::workloads::ThreadPool: the engine's persistent, optionally pinned worker pool.
 //
 // pthreadpool's shape: parallel_for(n, fn, ctx) splits n tiles over the workers and the calling
-// thread (which participates), tiles are claimed from one atomic counter (so a descheduled
-// worker delays at most the tile it holds), and idle workers spin briefly (spin_iterations,
-// with a pause instruction) before sleeping on a futex. No allocation and no locks per call.
+// thread (which participates). Tiles are claimed one at a time from a single atomic word that
+// packs (job generation, tile count, next tile), and completion is counted in tiles, not in
+// workers: a worker that is descheduled (shared machines, big.LITTLE) delays a job only by the
+// tile it holds, never by not having woken up yet. Idle workers spin briefly (spin_iterations
+// pause instructions) and then sleep on a futex. No allocation and no locks per call.
 
 #include <atomic>
 #include <cstddef>
@@ -36,16 +38,17 @@ public:
   void parallel_for(std::size_t tiles, TaskFn fn, void* context);
 
 private:
-  void worker_main(int index);
-  void work();
+  void worker_main();
+  void claim_and_run();
+  void run_job(std::size_t tiles, TaskFn fn, void* context);
 
   std::vector<std::thread> m_workers;
   std::uint32_t m_spin;
-  alignas(64) std::atomic<std::uint32_t> m_generation{0};
+  std::uint64_t m_job = 0; ///< generation of the last posted job (caller thread only)
+  alignas(64) std::atomic<std::uint32_t> m_generation{0}; ///< futex word: last posted generation
   std::atomic<std::int32_t> m_sleepers{0};
-  alignas(64) std::atomic<std::size_t> m_next{0};
-  alignas(64) std::atomic<std::int32_t> m_active{0};
-  std::size_t m_tiles = 0;
+  alignas(64) std::atomic<std::uint64_t> m_work{0}; ///< [gen:20][tiles:22][next:22]
+  alignas(64) std::atomic<std::uint64_t> m_done{0}; ///< tiles finished in the current job
   TaskFn m_fn = nullptr;
   void* m_context = nullptr;
   std::atomic<bool> m_stop{false};

@@ -1,0 +1,346 @@
+// Every operator x every built ISA path vs the naive reference oracles, bit-exact, on odd
+// shapes (1, 3, 7, 15, 16, 17, primes), all paddings, strides 1 and 2, zero points at the
+// extremes and saturating outputs.
+#include "test_support.hpp"
+#include "workloads/kernels/ops.hpp"
+#include "workloads/kernels/reference/ref_ops.hpp"
+
+#include <cmath>
+
+namespace es::kernels {
+namespace {
+
+using test::random_s32;
+using test::random_s8;
+
+struct ConvCase {
+  int in_h, in_w, in_c, out_c, k, stride, pad, groups;
+  int in_zp = 0;
+  int out_zp = 0;
+  float gain = 1.0f;                  ///< > 1 saturates
+  Activation act = Activation::kNone;
+  int kw = 0;                          ///< 0: square kernel
+  int pad_r = -1;                      ///< asymmetric padding (bottom/right), -1: same as pad
+};
+
+std::string describe(const ConvCase& c) {
+  return std::to_string(c.in_h) + "x" + std::to_string(c.in_w) + "x" + std::to_string(c.in_c) + "->" +
+         std::to_string(c.out_c) + " k" + std::to_string(c.k) + "x" + std::to_string(c.kw ? c.kw : c.k) +
+         " s" + std::to_string(c.stride) + " p" + std::to_string(c.pad) + "/" + std::to_string(c.pad_r) +
+         " g" + std::to_string(c.groups) + " zin" + std::to_string(c.in_zp) + " zout" +
+         std::to_string(c.out_zp) + " gain" + std::to_string(c.gain);
+}
+
+// Runs one convolution on `kernels` and on the oracle; expects identical bytes.
+void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc = false) {
+  std::mt19937 rng(seed);
+  ref::ConvGeometry g;
+  g.in_h = c.in_h;
+  g.in_w = c.in_w;
+  g.in_c = c.in_c;
+  g.out_c = c.out_c;
+  g.kernel_h = c.k;
+  g.kernel_w = c.kw ? c.kw : c.k;
+  g.stride_h = g.stride_w = c.stride;
+  g.pad_top = g.pad_left = c.pad;
+  g.pad_bottom = g.pad_right = c.pad_r < 0 ? c.pad : c.pad_r;
+  g.groups = c.groups;
+  const int cin_g = c.in_c / c.groups;
+  const std::size_t k_total = static_cast<std::size_t>(g.kernel_h) * g.kernel_w * cin_g;
+  const auto input = random_s8(rng, static_cast<std::size_t>(c.in_h) * c.in_w * c.in_c + kBufferSlack);
+  const auto weights = random_s8(rng, static_cast<std::size_t>(c.out_c) * k_total, -127, 127);
+  const auto bias = random_s32(rng, static_cast<std::size_t>(c.out_c), -5000, 5000);
+  // Requantization scales sized so |acc| ~ sqrt(K) * 73 * 73 maps to ~40 LSB, +-50% per channel.
+  std::vector<float> scales(static_cast<std::size_t>(c.out_c));
+  for (auto& s : scales) {
+    const float u = static_cast<float>(rng() % 1000) / 1000.0f;
+    s = c.gain * 40.0f / (std::sqrt(static_cast<float>(k_total)) * 73.0f * 73.0f) * (0.5f + u);
+  }
+  ConvDesc d;
+  d.geometry = g;
+  d.input = QuantParams{1.0f, c.in_zp};
+  d.output = QuantParams{1.0f, c.out_zp};
+  d.activation = c.act;
+  d.weights = weights.data();
+  d.bias = bias.data();
+  d.weight_scales = scales.data();
+  d.fully_connected = fc;
+  auto op = create_conv(d, kernels);
+  ASSERT_TRUE(op.ok()) << op.error().message;
+
+  const std::size_t out_n = static_cast<std::size_t>(g.out_h()) * g.out_w() * c.out_c;
+  std::vector<std::int8_t> expected(out_n);
+  std::vector<float> requant(scales.size());
+  for (std::size_t i = 0; i < scales.size(); ++i) {
+    requant[i] = requant_scale(1.0f, scales[i], 1.0f);
+  }
+  const RequantParams rq = make_requant_params(d.output, c.act);
+  ref::conv2d(g, input.data(), c.in_zp, weights.data(), bias.data(), requant.data(), rq, expected.data());
+
+  // Write into a wider tensor (channel slice) to exercise output strides.
+  const std::size_t stride = static_cast<std::size_t>(c.out_c) + 5;
+  std::vector<std::int8_t> actual(static_cast<std::size_t>(g.out_h()) * g.out_w() * stride + kBufferSlack, 0x55);
+  AlignedBuffer scratch(op.value()->scratch_bytes() + 64);
+  OpBuffers b;
+  b.input = input.data();
+  b.input_stride = static_cast<std::size_t>(c.in_c);
+  b.output = actual.data() + 2;
+  b.output_stride = stride;
+  b.scratch = scratch.data();
+  op.value()->setup(b);
+  op.value()->run_serial();
+
+  std::size_t mismatches = 0;
+  std::size_t saturated = 0;
+  for (std::size_t p = 0; p < out_n / c.out_c; ++p) {
+    for (int oc = 0; oc < c.out_c; ++oc) {
+      const std::int8_t e = expected[p * c.out_c + oc];
+      const std::int8_t a = actual[p * stride + 2 + oc];
+      saturated += (e == 127 || e == -128) ? 1 : 0;
+      if (e != a && mismatches++ < 5) {
+        ADD_FAILURE() << to_string(kernels.isa) << " " << describe(c) << ": pixel " << p << " channel "
+                      << oc << " expected " << int(e) << " got " << int(a);
+      }
+    }
+    // Bytes outside the slice stay untouched.
+    ASSERT_EQ(actual[p * stride], 0x55);
+    ASSERT_EQ(actual[p * stride + 1], 0x55);
+  }
+  EXPECT_EQ(mismatches, 0u) << describe(c);
+  if (c.gain <= 1.0f && c.act == Activation::kNone && std::abs(c.out_zp) < 100 && std::abs(c.in_zp) < 100) {
+    EXPECT_LT(saturated, out_n / 2 + 1) << "test data saturates: " << describe(c);
+  }
+}
+
+class OpsTest : public ::testing::TestWithParam<Isa> {};
+
+TEST_P(OpsTest, ConvPointwiseOddShapes) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::uint32_t seed = 1;
+  for (int c_in : {1, 3, 7, 15, 16, 17, 32, 37}) {
+    for (int c_out : {1, 7, 8, 15, 16, 17, 24, 33, 64}) {
+      check_conv(*k, ConvCase{3, 5, c_in, c_out, 1, 1, 0, 1, -7, 3}, seed++);
+    }
+  }
+}
+
+TEST_P(OpsTest, ConvSpatialStridesAndPadding) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::uint32_t seed = 100;
+  for (int kernel : {1, 2, 3, 5, 7}) {
+    for (int stride : {1, 2}) {
+      for (int pad = 0; pad <= kernel / 2 + (kernel == 2 ? 1 : 0); ++pad) {
+        for (int c_in : {3, 8, 19}) {
+          for (int c_out : {5, 16, 23}) {
+            ConvCase c{kernel + 4, kernel + 6, c_in, c_out, kernel, stride, pad, 1, 11, -5};
+            check_conv(*k, c, seed++);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_P(OpsTest, ConvAsymmetricPaddingAndRectangularKernel) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  ConvCase c{9, 7, 12, 20, 3, 2, 0, 1, -3, 2};
+  c.pad_r = 1;
+  check_conv(*k, c, 7);
+  ConvCase r{8, 11, 6, 17, 1, 1, 0, 1, 5, -9};
+  r.kw = 5;
+  r.pad_r = 2;
+  check_conv(*k, r, 8);
+}
+
+TEST_P(OpsTest, ConvZeroPointExtremesAndSaturation) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::uint32_t seed = 300;
+  for (int in_zp : {-128, 127, 0}) {
+    for (int out_zp : {-128, 127, 0}) {
+      for (float gain : {1.0f, 30.0f}) {
+        check_conv(*k, ConvCase{6, 7, 13, 19, 3, 1, 1, 1, in_zp, out_zp, gain}, seed++);
+        check_conv(*k, ConvCase{5, 5, 16, 17, 1, 1, 0, 1, in_zp, out_zp, gain}, seed++);
+      }
+    }
+  }
+  // Fused ReLU / ReLU6 clamps.
+  ConvCase relu{6, 6, 16, 16, 3, 1, 1, 1, -128, -128, 1.0f, Activation::kRelu};
+  check_conv(*k, relu, seed++);
+  ConvCase relu6{6, 6, 16, 16, 3, 1, 1, 1, 0, -10, 1.0f, Activation::kRelu6};
+  check_conv(*k, relu6, seed++);
+}
+
+TEST_P(OpsTest, ConvLargeChannelsAndRows) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  check_conv(*k, ConvCase{14, 14, 64, 96, 1, 1, 0, 1, -128, 0}, 400);
+  check_conv(*k, ConvCase{9, 9, 96, 40, 3, 2, 1, 1, 3, -128}, 401);
+  check_conv(*k, ConvCase{7, 7, 256, 33, 3, 1, 1, 1, -128, 5}, 402);
+  check_conv(*k, ConvCase{23, 29, 3, 32, 3, 2, 1, 1, 0, -128}, 403);   // stem (im2col)
+  check_conv(*k, ConvCase{21, 21, 3, 64, 7, 2, 3, 1, 0, -128}, 404);   // 7x7 stem
+}
+
+TEST_P(OpsTest, GroupedConv) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  check_conv(*k, ConvCase{6, 5, 12, 18, 3, 1, 1, 3, -2, 4}, 500);
+  check_conv(*k, ConvCase{5, 6, 10, 10, 1, 1, 0, 2, 9, -1}, 501);
+  check_conv(*k, ConvCase{7, 7, 8, 16, 3, 2, 1, 8, -128, 0}, 502); // depthwise, multiplier 2
+}
+
+TEST_P(OpsTest, DepthwiseOddChannels) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::uint32_t seed = 600;
+  for (int c : {1, 3, 7, 15, 16, 17, 31, 33, 48, 131, 257}) {
+    for (int kernel : {3, 5}) {
+      for (int stride : {1, 2}) {
+        check_conv(*k, ConvCase{7, 9, c, c, kernel, stride, kernel / 2, c, -128, 3}, seed++);
+      }
+    }
+  }
+  check_conv(*k, ConvCase{5, 5, 19, 19, 3, 1, 0, 19, 127, -128}, seed++);  // no padding
+  check_conv(*k, ConvCase{6, 6, 24, 24, 3, 2, 1, 24, 0, 0, 40.0f}, seed++); // saturating
+  check_conv(*k, ConvCase{1, 1, 16, 16, 3, 1, 1, 16, 5, 5}, seed++);        // all padding
+}
+
+TEST_P(OpsTest, FullyConnected) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::uint32_t seed = 700;
+  for (int in_c : {1, 7, 16, 63, 1024}) {
+    for (int out_c : {1, 10, 17, 100}) {
+      check_conv(*k, ConvCase{1, 1, in_c, out_c, 1, 1, 0, 1, -128, 0}, seed++, true);
+    }
+  }
+}
+
+TEST_P(OpsTest, AddMatchesOracle) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::mt19937 rng(800);
+  const QuantParams qs[][3] = {{{0.0625f, 0}, {0.0625f, 0}, {0.0625f, 0}},
+                               {{0.0625f, 0}, {0.0627451f, -128}, {0.0627451f, -128}},
+                               {{0.02f, -128}, {0.5f, 127}, {0.01f, 3}},
+                               {{1.0f, 5}, {0.004f, -7}, {0.9f, -128}}};
+  for (const auto& q : qs) {
+    for (Activation act : {Activation::kNone, Activation::kRelu}) {
+      for (std::size_t n : {1u, 3u, 15u, 16u, 17u, 31u, 32u, 33u, 100u, 4099u, 10007u}) {
+        const auto a = random_s8(rng, n + kBufferSlack);
+        const auto b = random_s8(rng, n + kBufferSlack);
+        const AddParams p = make_add_params(q[0], q[1], q[2], act);
+        std::vector<std::int8_t> expected(n);
+        std::vector<std::int8_t> actual(n + kBufferSlack);
+        ref::add(n, a.data(), b.data(), expected.data(), p);
+        auto op = create_add(n, p, *k);
+        OpBuffers buf;
+        buf.input = a.data();
+        buf.input_b = b.data();
+        buf.output = actual.data();
+        op->setup(buf);
+        op->run_serial();
+        for (std::size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(expected[i], actual[i]) << "n=" << n << " i=" << i;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, OpsTest, ::testing::ValuesIn(all_isas()), test::isa_param_name);
+
+// ISA-independent operators (shared code) against their oracles.
+TEST(PoolingOps, GlobalAvgPool) {
+  std::mt19937 rng(900);
+  for (std::size_t pixels : {1u, 7u, 49u}) {
+    for (std::size_t channels : {1u, 17u, 300u}) {
+      for (int zp : {-128, 0, 127}) {
+        const auto x = random_s8(rng, pixels * channels);
+        const QuantParams in{0.05f, zp};
+        const QuantParams out{0.04f, -3};
+        std::vector<std::int8_t> expected(channels);
+        std::vector<std::int8_t> actual(channels);
+        ref::global_avg_pool(pixels, channels, x.data(), zp,
+                             mean_scale(in.scale, out.scale, static_cast<std::uint32_t>(pixels)),
+                             make_requant_params(out, Activation::kNone), expected.data());
+        auto op = create_global_avg_pool(pixels, channels, in, out);
+        OpBuffers b;
+        b.input = x.data();
+        b.input_stride = channels;
+        b.output = actual.data();
+        op->setup(b);
+        op->run_serial();
+        EXPECT_EQ(expected, actual);
+      }
+    }
+  }
+}
+
+TEST(PoolingOps, MaxAndAveragePool) {
+  std::mt19937 rng(901);
+  for (int kernel : {2, 3}) {
+    for (int stride : {1, 2}) {
+      for (int pad : {0, 1}) {
+        for (int channels : {1, 5, 64, 130}) {
+          ref::PoolGeometry g;
+          g.in_h = 9;
+          g.in_w = 8;
+          g.channels = channels;
+          g.kernel_h = g.kernel_w = kernel;
+          g.stride_h = g.stride_w = stride;
+          g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = pad;
+          const auto x = random_s8(rng, static_cast<std::size_t>(g.in_h) * g.in_w * channels);
+          const std::size_t out_n = static_cast<std::size_t>(g.out_h()) * g.out_w() * channels;
+          std::vector<std::int8_t> expected(out_n);
+          std::vector<std::int8_t> actual(out_n);
+          OpBuffers b;
+          b.input = x.data();
+          b.input_stride = static_cast<std::size_t>(channels);
+          b.output = actual.data();
+          b.output_stride = static_cast<std::size_t>(channels);
+          ref::max_pool(g, x.data(), -128, 127, expected.data());
+          auto maxp = create_max_pool(g);
+          maxp->setup(b);
+          maxp->run_serial();
+          EXPECT_EQ(expected, actual);
+          const QuantParams qin{0.1f, -20};
+          const QuantParams qout{0.1f, -20};
+          ref::avg_pool(g, x.data(), qin, qout, make_requant_params(qout, Activation::kNone),
+                        expected.data());
+          auto avgp = create_avg_pool(g, qin, qout);
+          avgp->setup(b);
+          avgp->run_serial();
+          EXPECT_EQ(expected, actual);
+        }
+      }
+    }
+  }
+}
+
+TEST(PoolingOps, ConcatViaChannelSlices) {
+  std::mt19937 rng(902);
+  const std::size_t pixels = 37;
+  const std::size_t ca = 5;
+  const std::size_t cb = 11;
+  const auto a = random_s8(rng, pixels * ca);
+  const auto b = random_s8(rng, pixels * cb);
+  const std::int8_t* inputs[] = {a.data(), b.data()};
+  const std::size_t channels[] = {ca, cb};
+  std::vector<std::int8_t> expected(pixels * (ca + cb));
+  std::vector<std::int8_t> actual(pixels * (ca + cb));
+  ref::concat(pixels, 2, inputs, channels, expected.data());
+  auto copy_a = create_channel_copy(pixels, ca);
+  auto copy_b = create_channel_copy(pixels, cb);
+  OpBuffers ba;
+  ba.input = a.data();
+  ba.input_stride = ca;
+  ba.output = actual.data();
+  ba.output_stride = ca + cb;
+  copy_a->setup(ba);
+  copy_a->run_serial();
+  OpBuffers bb = ba;
+  bb.input = b.data();
+  bb.input_stride = cb;
+  bb.output = actual.data() + ca;
+  copy_b->setup(bb);
+  copy_b->run_serial();
+  EXPECT_EQ(expected, actual);
+}
+
+} // namespace
+} // namespace es::kernels
