@@ -2,6 +2,9 @@
 
 #include "daemon/core/time.hpp"
 
+#include <string>
+#include <vector>
+
 namespace es::probes {
 
 DevfreqProbe::DevfreqProbe(const SysfsReader& sysfs, std::chrono::nanoseconds interval)
@@ -27,7 +30,19 @@ DevfreqProbe::DevfreqProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
     attach(dir + "/cur_freq", "cur", d.cur, d.i_cur, SensorKind::kFrequency, "Hz");
     attach(dir + "/max_freq", "max_limit", d.max, d.i_max, SensorKind::kFrequency, "Hz");
     attach(dir + "/min_freq", "min_limit", d.min, d.i_min, SensorKind::kFrequency, "Hz");
-    attach(dir + "/device/load", "load", d.load, d.i_load, SensorKind::kUtilization, "ratio");
+    // GPU load (per-mille): next to the devfreq device on most BSPs; L4T keeps it in gpu.0
+    // (jetson_stats' search list).
+    std::vector<std::string> loads{dir + "/device/load"};
+    if (n.find("gpu") != std::string::npos || n.find("ga10b") != std::string::npos ||
+        n.find("gv11b") != std::string::npos || n.find("gp10b") != std::string::npos) {
+      loads.push_back("devices/gpu.0/load");
+      loads.push_back("devices/platform/gpu.0/load");
+    }
+    for (const auto& l : loads) {
+      if (!d.i_load) {
+        attach(l, "load", d.load, d.i_load, SensorKind::kUtilization, "ratio");
+      }
+    }
     if (d.i_cur || d.i_max) {
       m_devices.push_back(std::move(d));
     }

@@ -162,6 +162,7 @@ TEST(BoardFixture, JetsonNano) {
   EXPECT_NEAR(s.value("rails.pom_5v_in.power"), 0.933, 1e-9);
   EXPECT_DOUBLE_EQ(s.value("thermal.pmic-die"), 100.0);
   EXPECT_DOUBLE_EQ(s.value("devfreq.57000000_gpu.max_limit"), 921.6e6);
+  EXPECT_DOUBLE_EQ(s.value("devfreq.57000000_gpu.load"), 0.037);
   EXPECT_DOUBLE_EQ(s.value("hwmon.thermal-fan-est.temp1"), 42.2);
 }
 
