@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# End-to-end test of edgesoak.service under a real systemd (v252) booted as PID 1 of a private
+# PID + mount namespace, following shared/notes/systemd-in-namespace.md:
+#   - private tmpfs on /tmp, /run, /var/tmp (and /var/log), private UTS and network namespaces
+#     too (PID 1 sets the hostname and brings up lo); a minimal target whose units have
+#     DefaultDependencies=no; units only in /run/systemd/system; systemd logs to the console
+#     (our boot.log), never to the host's /dev/kmsg;
+#   - /etc is an overlay (writes land in the test directory), so systemd-sysusers can create the
+#     edgesoak user and groups in the namespace's view only; /var/lib is a test directory;
+#     /usr/local is the test's DESTDIR install, so the unit runs exactly as installed;
+#   - only our own PIDs are killed, and the test waits for systemd to exit.
+# Checks: READY + STATUS; kill -9 -> restart -> same run resumed as a new segment with a
+# segment_gap event; systemctl stop -> `stopped`; next start resumes it; hung worker -> watchdog
+# restart; bad configuration -> exit status 2, no restart loop, clear message.
+#
+# Usage: service_test.sh BUILD_DIR      Exit 77 = skipped (not root, no namespaces, no systemd).
+set -uo pipefail
+
+BUILD=$(cd "${1:?usage: service_test.sh BUILD_DIR}" && pwd)
+SKIP=77
+skip() { echo "SKIP: $*"; exit $SKIP; }
+T0=$(date +%s)
+log() { echo "[$(($(date +%s) - T0))s] $*"; }
+
+[[ $(id -u) -eq 0 ]] || skip "needs root"
+for tool in unshare nsenter flock sqlite3 cmake; do
+  command -v "$tool" >/dev/null || skip "$tool not installed"
+done
+[[ -x /lib/systemd/systemd ]] || skip "/lib/systemd/systemd not installed"
+command -v systemctl >/dev/null || skip "systemctl not installed"
+unshare -pfm --mount-proc true 2>/dev/null || skip "PID/mount namespaces not permitted here"
+grep -qw overlay /proc/filesystems || skip "overlayfs not available"
+[[ -x $BUILD/daemon/edgesoakd && -x $BUILD/daemon/cli/edgesoak ]] || skip "programs not built"
+
+# One systemd-in-namespace test at a time on this machine: the cgroup hierarchies are shared
+# with the host, so two instances would both manage system.slice/edgesoak.service.
+exec 9>/run/lock/edgesoak-systemd-test.lock
+flock -w 600 9 || skip "another systemd test holds the lock for 10 minutes"
+
+W=$(mktemp -d "$BUILD/systemd-test.XXXXXX")
+ROOT=$W/root
+NSPID=""   # host PID of the bash that execs unshare (ours)
+SDPID=""   # host PID of the namespace's systemd (child of NSPID; ours)
+FAILS=0
+
+teardown() {
+  if [[ -n $SDPID && -d /proc/$SDPID ]]; then
+    nsenter -t "$SDPID" -m -p -- systemctl exit 0 >/dev/null 2>&1
+    for _ in $(seq 100); do
+      [[ -d /proc/$NSPID ]] || break
+      sleep 0.2
+    done
+    if [[ -d /proc/$SDPID ]]; then
+      echo "systemd did not exit in 20 s; killing our namespace's PID 1 ($SDPID)"
+      kill -9 "$SDPID" 2>/dev/null
+    fi
+  fi
+  [[ -n $NSPID ]] && wait "$NSPID" 2>/dev/null
+  if ((FAILS > 0)); then
+    echo "--- systemd and service log (boot.log, last 80 lines) ---"
+    tail -n 80 "$W/boot.log" 2>/dev/null
+    echo "--- kept $W for inspection ---"
+  else
+    rm -rf "$W"
+  fi
+}
+trap teardown EXIT
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+ns() { nsenter -t "$SDPID" -m -p -- "$@"; }
+prop() { ns systemctl show -p "$1" --value edgesoak.service; }
+# wait_for SECONDS COMMAND...: polls every 0.25 s until COMMAND succeeds.
+wait_for() {
+  local deadline=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    (($(date +%s) >= deadline)) && return 1
+    sleep 0.25
+  done
+}
+is_active() { [[ $(prop ActiveState) == active ]]; }
+db() { sqlite3 -readonly "$W/varlib/edgesoak/edgesoak.db" "$@"; }
+
+# --- Stage: install into a DESTDIR exactly as `cmake --install` does -------------------------
+log "installing into $ROOT"
+DESTDIR=$ROOT cmake --install "$BUILD" >"$W/install.log" 2>&1 || { cat "$W/install.log"; fail "cmake --install"; exit 1; }
+PREFIX=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$BUILD/CMakeCache.txt")
+UNIT_DIR=$(sed -n 's/^ES_SYSTEMD_UNIT_DIR:PATH=//p' "$BUILD/CMakeCache.txt")
+SYSUSERS_DIR=$(sed -n 's/^ES_SYSUSERS_DIR:PATH=//p' "$BUILD/CMakeCache.txt")
+TMPFILES_DIR=$(sed -n 's/^ES_TMPFILES_DIR:PATH=//p' "$BUILD/CMakeCache.txt")
+[[ $PREFIX == /usr/local ]] || skip "test expects the default prefix /usr/local (is $PREFIX)"
+UNIT=$ROOT$UNIT_DIR/edgesoak.service
+[[ -f $UNIT ]] || { fail "unit not installed at $UNIT"; exit 1; }
+CONFIG=$(sed -n 's/^ExecStart=.* --config //p' "$UNIT")
+[[ $CONFIG == /usr/local/etc/edgesoak/edgesoak.yaml && -f $ROOT$CONFIG ]] || fail "installed config $CONFIG"
+
+# The service's configuration: fast and light (the machine is shared), never finishes by itself.
+write_config() {
+  cat >"$ROOT$CONFIG" <<'EOF'
+version: 1
+run:
+  name: svc-test
+  duration: 30m
+workload:
+  model: squeezenet1_1
+  threads: 1
+  rate: 20
+probes:
+  interval: 500ms
+storage:
+  database: /var/lib/edgesoak/edgesoak.db
+  commit_interval: 200ms
+safety:
+  max_temperature_c: off
+EOF
+}
+write_config
+mkdir -p "$W/varlib" "$W/etc-upper" "$W/etc-work" "$W/units"
+
+# --- Units for the namespace (copied into its private /run/systemd/system by boot.sh) -------
+cat >"$W/units/edgesoak-test.target" <<'EOF'
+[Unit]
+Description=edgesoak test target (nothing else starts)
+DefaultDependencies=no
+EOF
+cp "$UNIT" "$W/units/edgesoak.service"
+# Drop-in: only what the test needs to differ. Everything else is the installed unit.
+#  - DefaultDependencies=no: the namespace has no sysinit/basic targets (recipe);
+#  - RestartSec=1s: faster test; LimitCORE=0: the watchdog's SIGABRT must not write a core
+#    through the host's core_pattern;
+#  - StandardOutput/StandardError=journal stay (journald runs in the namespace, volatile).
+mkdir -p "$W/units/edgesoak.service.d"
+cat >"$W/units/edgesoak.service.d/50-test.conf" <<'EOF'
+[Unit]
+DefaultDependencies=no
+[Service]
+RestartSec=1s
+LimitCORE=0
+EOF
+cat >"$W/journald.conf" <<'EOF'
+[Journal]
+Storage=volatile
+ReadKMsg=no
+ForwardToSyslog=no
+ForwardToKMsg=no
+ForwardToConsole=no
+ForwardToWall=no
+EOF
+
+cat >"$W/boot.sh" <<EOF
+#!/bin/bash
+set -e
+mount --make-rprivate /
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /var/tmp
+mount -t tmpfs tmpfs /var/log
+mount -t overlay overlay -o lowerdir=/etc,upperdir=$W/etc-upper,workdir=$W/etc-work /etc
+mount --bind $W/varlib /var/lib
+mount --bind $ROOT/usr/local /usr/local
+mkdir -p /run/systemd/system /run/systemd/journald.conf.d /run/lock
+cp -r $W/units/. /run/systemd/system/
+cp $W/journald.conf /run/systemd/journald.conf.d/50-test.conf
+# The package's postinst does this: user + groups (sysusers.d), state directory (tmpfiles.d).
+systemd-sysusers $ROOT$SYSUSERS_DIR/edgesoak.conf
+systemd-tmpfiles --create $ROOT$TMPFILES_DIR/edgesoak.conf
+exec /lib/systemd/systemd --system --unit=edgesoak-test.target --log-target=console --log-level=info
+EOF
+chmod +x "$W/boot.sh"
+
+# --- Boot --------------------------------------------------------------------------------
+log "booting systemd in a private PID+mount namespace"
+setsid bash -c "echo \$\$ >'$W/ns.pid'; exec unshare -pfmun --mount-proc --fork '$W/boot.sh'" \
+  >"$W/boot.log" 2>&1 </dev/null &
+wait_for 10 test -s "$W/ns.pid" || { fail "namespace did not start"; exit 1; }
+NSPID=$(cat "$W/ns.pid")
+find_systemd() {
+  SDPID=$(cat /proc/"$NSPID"/task/*/children 2>/dev/null | awk '{print $1}')
+  [[ -n $SDPID && $(readlink /proc/"$SDPID"/exe 2>/dev/null) == */systemd ]]
+}
+wait_for 20 find_systemd || { fail "systemd did not start"; exit 1; }
+wait_for 30 bash -c "nsenter -t $SDPID -m -p -- systemctl is-system-running 2>/dev/null | grep -qE 'running|degraded|starting'" ||
+  { fail "systemd not answering"; exit 1; }
+log "systemd is PID 1 of the namespace (host PID $SDPID)"
+ns systemctl start systemd-journald.service || fail "journald did not start"
+ns id edgesoak >/dev/null || fail "systemd-sysusers did not create the edgesoak user"
+ns id -nG edgesoak | grep -qw i2c || fail "edgesoak is not in group i2c"
+ns id -nG edgesoak | grep -qw video || fail "edgesoak is not in group video"
+
+# --- 1. start: READY and STATUS ------------------------------------------------------------
+log "1. start"
+ns systemctl start edgesoak.service || fail "systemctl start failed"
+is_active || fail "not active after start (ActiveState=$(prop ActiveState))"
+wait_for 15 bash -c "nsenter -t $SDPID -m -p -- systemctl show -p StatusText --value edgesoak.service | grep -q ' inf'" ||
+  fail "no STATUS= line with inferences (StatusText='$(prop StatusText)')"
+log "   StatusText: $(prop StatusText)"
+[[ $(ns stat -c %U /var/lib/edgesoak/edgesoak.db 2>/dev/null) == edgesoak ]] ||
+  fail "database not owned by edgesoak (user switching)"
+RUN=$(db "SELECT id FROM runs WHERE name='svc-test' ORDER BY id DESC LIMIT 1")
+[[ -n $RUN ]] || fail "no run recorded"
+
+# --- 2. kill -9 -> restart -> same run, new segment, gap recorded ----------------------------
+log "2. kill -9 of the main process"
+sleep 2
+ns systemctl kill -s SIGKILL --kill-whom=main edgesoak.service
+wait_for 20 bash -c "[[ \$(nsenter -t $SDPID -m -p -- systemctl show -p NRestarts --value edgesoak.service) -ge 1 ]]" ||
+  fail "no restart after kill -9 (NRestarts=$(prop NRestarts))"
+wait_for 20 is_active || fail "not active again after kill -9"
+wait_for 15 bash -c "[[ \$(sqlite3 -readonly '$W/varlib/edgesoak/edgesoak.db' \"SELECT count(*) FROM segments WHERE run_id=$RUN\") -ge 2 ]]" ||
+  fail "run $RUN has no second segment"
+[[ $(db "SELECT count(*) FROM runs") == 1 ]] || fail "kill -9 started a new run instead of resuming"
+[[ $(db "SELECT count(*) FROM events WHERE run_id=$RUN AND kind='segment_gap' AND detail LIKE '%prev_end_reason=died%same_boot=1%'") -ge 1 ]] ||
+  fail "no segment_gap event for the kill"
+[[ $(db "SELECT status FROM runs WHERE id=$RUN") == running ]] || fail "run not running after resume"
+ns journalctl -u edgesoak.service --no-pager | grep -q "resuming run $RUN" || fail "no 'resuming run' in the journal"
+log "   $(db "SELECT detail FROM events WHERE run_id=$RUN AND kind='segment_gap' ORDER BY id DESC LIMIT 1")"
+
+# --- edgesoak status, inside the namespace (service state from systemctl) -----------------
+sleep 2
+ns /usr/local/bin/edgesoak status >"$W/status.txt" 2>&1 || fail "edgesoak status failed: $(cat "$W/status.txt")"
+sed 's/^/   | /' "$W/status.txt"
+grep -q "service:    active (running), 1 restart" "$W/status.txt" || fail "status: service state"
+grep -q "segments:   2, gaps: 1" "$W/status.txt" || fail "status: segments"
+ns /usr/local/bin/edgesoak status --json >"$W/status.json" 2>&1 || fail "edgesoak status --json failed"
+grep -q '"status": "running"' "$W/status.json" || fail "status --json: run status"
+# Outside the namespace there is no systemd: graceful degradation.
+"$BUILD/daemon/cli/edgesoak" status --db "$W/varlib/edgesoak/edgesoak.db" >"$W/status-host.txt" 2>&1 ||
+  fail "edgesoak status (no systemd) failed"
+grep -q "unknown (no systemd)" "$W/status-host.txt" || [[ -d /run/systemd/system ]] || fail "status without systemd"
+
+# --- 3. systemctl stop -> stopped; next start resumes -------------------------------------
+log "3. systemctl stop (SIGTERM)"
+ns systemctl stop edgesoak.service
+[[ $(prop ActiveState) == inactive && $(prop Result) == success ]] ||
+  fail "stop: ActiveState=$(prop ActiveState) Result=$(prop Result)"
+[[ $(db "SELECT status FROM runs WHERE id=$RUN") == stopped ]] || fail "run not 'stopped' after SIGTERM"
+ns systemctl start edgesoak.service || fail "restart after stop"
+wait_for 10 bash -c "[[ \$(sqlite3 -readonly '$W/varlib/edgesoak/edgesoak.db' \"SELECT count(*) FROM segments WHERE run_id=$RUN\") -ge 3 ]]" ||
+  fail "stopped run not resumed on the next start"
+[[ $(db "SELECT count(*) FROM events WHERE run_id=$RUN AND kind='segment_gap' AND detail LIKE '%prev_end_reason=stopped%'") -ge 1 ]] ||
+  fail "no segment_gap after a stop"
+ns systemctl stop edgesoak.service
+
+# --- 4. hung worker -> watchdog restart -----------------------------------------------------
+log "4. hung worker (EDGESOAK_FAULT=hang_worker=3s, WatchdogSec=2s)"
+mkdir -p "$W/dropin"
+ns mkdir -p /run/systemd/system/edgesoak.service.d
+ns sh -c 'cat > /run/systemd/system/edgesoak.service.d/60-watchdog.conf' <<'EOF'
+[Service]
+Environment=EDGESOAK_FAULT=hang_worker=3s
+WatchdogSec=2s
+EOF
+ns systemctl daemon-reload
+ns systemctl reset-failed edgesoak.service 2>/dev/null
+BEFORE=$(prop NRestarts)
+ns systemctl start edgesoak.service || fail "start with hang fault"
+wait_for 30 bash -c "[[ \$(nsenter -t $SDPID -m -p -- systemctl show -p NRestarts --value edgesoak.service) -gt $BEFORE ]]" ||
+  fail "no watchdog restart (NRestarts=$(prop NRestarts))"
+grep -q "edgesoak.service: Watchdog timeout" "$W/boot.log" || fail "no 'Watchdog timeout' from systemd"
+ns journalctl -u edgesoak.service --no-pager | grep -q "withholding" || fail "daemon did not log the stalled thread"
+ns systemctl stop edgesoak.service
+ns rm -f /run/systemd/system/edgesoak.service.d/60-watchdog.conf
+ns systemctl daemon-reload
+
+# --- 5. bad configuration -> exit 2, no restart loop ---------------------------------------
+log "5. bad configuration"
+printf 'version: 1\nrun:\n  duration: banana\n' >"$ROOT$CONFIG"
+ns systemctl reset-failed edgesoak.service 2>/dev/null
+ns systemctl start edgesoak.service 2>/dev/null && fail "start with a bad configuration succeeded"
+sleep 3 # RestartSec=1s: a restart would have happened by now
+[[ $(prop ActiveState) == failed ]] || fail "bad config: ActiveState=$(prop ActiveState)"
+[[ $(prop ExecMainStatus) == 2 ]] || fail "bad config: exit status $(prop ExecMainStatus), expected 2"
+[[ $(prop NRestarts) == 0 ]] || fail "bad config restarted (NRestarts=$(prop NRestarts))"
+ns journalctl -u edgesoak.service --no-pager | grep -q "invalid configuration" ||
+  fail "no 'invalid configuration' message in the journal"
+write_config
+
+# --- Database integrity after all of it --------------------------------------------------
+[[ $(db "PRAGMA integrity_check") == ok ]] || fail "integrity_check"
+log "run $RUN: $(db "SELECT count(*) FROM segments WHERE run_id=$RUN") segments, $(db "SELECT count(*) FROM inferences i JOIN segments s ON s.id=i.seg WHERE s.run_id=$RUN") inferences"
+
+if ((FAILS > 0)); then
+  echo "$FAILS check(s) failed"
+  exit 1
+fi
+log "all checks passed"
+exit 0
