@@ -161,6 +161,10 @@ mount --bind $ROOT/usr/local /usr/local
 mkdir -p /run/systemd/system /run/systemd/journald.conf.d /run/lock
 cp -r $W/units/. /run/systemd/system/
 cp $W/journald.conf /run/systemd/journald.conf.d/50-test.conf
+# The host's cgroup v1 controllers are shared with this systemd (hybrid hierarchy): accounting
+# off, so it never moves our processes out of the host's memory/cpu/pids cgroups.
+mkdir -p /etc/systemd/system.conf.d
+printf '[Manager]\nDefaultCPUAccounting=no\nDefaultIOAccounting=no\nDefaultIPAccounting=no\nDefaultBlockIOAccounting=no\nDefaultMemoryAccounting=no\nDefaultTasksAccounting=no\n' >/etc/systemd/system.conf.d/50-edgesoak-test.conf
 # The package's postinst does this: user + groups (sysusers.d), state directory (tmpfiles.d).
 systemd-sysusers $ROOT$SYSUSERS_DIR/edgesoak.conf
 systemd-tmpfiles --create $ROOT$TMPFILES_DIR/edgesoak.conf
