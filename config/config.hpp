@@ -4,6 +4,24 @@
 // Only es_service reads these structs; it turns them into small per-module option structs, so
 // probes, workloads and storage never see es::config (STYLE.md rule 3). yaml-cpp stays inside
 // config/*.cpp.
+//
+// The file format is documented key by key in config/edgesoak.yaml (the installed default).
+// Every value below is validated by the loader; the ranges in the comments are the ones it
+// enforces, so code that receives a Config from load_*() can rely on them.
+//
+// Typical use (es_service):
+//   const es::config::LoadResult loaded = es::config::load_file(path);
+//   if (!loaded.ok()) { for (const auto& d : loaded.diagnostics) { log(d.to_string()); } }
+//   const auto phases = es::config::resolve_phases(*loaded.config, duration_override);
+//
+// The file format is documented key by key in config/edgesoak.yaml (the installed default).
+// Every value below is validated by the loader; the ranges in the comments are the ones it
+// enforces, so code that receives a Config from load_*() can rely on them.
+//
+// Typical use (es_service):
+//   const es::config::LoadResult loaded = es::config::load_file(path);
+//   if (!loaded.ok()) { for (const auto& d : loaded.diagnostics) { log(d.to_string()); } ... }
+//   const auto phases = es::config::resolve_phases(*loaded.config, duration_override);
 
 #include "daemon/core/result.hpp"
 
@@ -48,19 +66,23 @@ enum class PhaseLength {
   kRest,     ///< "rest": whatever the other phases leave (at most one phase)
 };
 
-/// One phase of a run (idle baseline, load, cool-down, ...).
+/// One phase of a run (idle baseline, load, cool-down, ...). YAML: an item of run.phases.
 struct Phase {
-  std::string name;
+  std::string name; ///< unique within the run; [A-Za-z0-9._-], 1..64 chars
   PhaseLength length_kind = PhaseLength::kRest;
   std::chrono::nanoseconds duration{0}; ///< for kAbsolute
   double percent = 0.0;                 ///< for kPercent, 0 < percent <= 100
   bool load = true;                     ///< run the workload in this phase
-  std::optional<double> rate_per_s;     ///< per-phase override of workload.rate
+  /// Per-phase override of workload.rate: 0 = "max", > 0 inferences/s per stream; nullopt =
+  /// inherit workload.rate.
+  std::optional<double> rate_per_s;
 };
 
+/// YAML section `run:`: what the run is called and how long it lasts.
 struct Run {
-  std::string name = "soak";
-  std::string board = "auto"; ///< label; "auto" = detected board model
+  std::string name = "soak";  ///< stored with the run; [A-Za-z0-9._-], 1..64 chars
+  std::string board = "auto"; ///< label; "auto" = detected board model; 1..128 chars
+  /// Whole run, > 0 and <= 30 days. `edgesoak run --duration` overrides it (resolve_phases).
   std::chrono::nanoseconds duration = std::chrono::hours(3);
   /// Phases in order. Empty in the file means one "load" phase covering the whole duration
   /// (the loader fills that in, so this is never empty after load()).
@@ -75,44 +97,52 @@ struct Run {
   bool extend_after_gap = true;
 };
 
+/// YAML section `workload:`: the inference load.
 struct Workload {
+  /// Built-in model name (kKnownModels); only its spelling ([A-Za-z0-9._-]) is checked here,
+  /// the engine rejects unknown models at start.
   std::string model = "mobilenet_v2";
-  int threads = 1;       ///< threads that split each inference (intra-op pool size)
-  int streams = 1;       ///< independent inference loops ("workers"), each with its own pool
-  std::vector<int> cpus; ///< CPUs to pin workload threads to; empty = no pinning
-  double rate_per_s = 0; ///< per stream; 0 = "max" (back to back)
-  std::string isa = "auto";
-  /// Verify the output checksum every N inferences (0 = never, 1 = every inference).
+  int threads = 1;       ///< 1..256 threads that split each inference (intra-op pool size)
+  int streams = 1;       ///< 1..64 independent inference loops, each with its own pool
+  /// CPUs 0..1023 to pin workload threads to, in the order written, no duplicates; empty = no
+  /// pinning. YAML: a list [0, 1] or a string "0-3,6" (parse_cpu_list).
+  std::vector<int> cpus;
+  double rate_per_s = 0;    ///< per stream, > 0 and <= 100000; 0 = "max" (back to back)
+  std::string isa = "auto"; ///< one of kIsaNames
+  /// Verify the output checksum every N inferences, 0..1e9 (0 = never, 1 = every inference).
   int verify_every = 1;
 };
 
-/// Settings shared by every probe, plus per-probe overrides.
+/// Settings of one probe (YAML: probes.<name>: {enabled, interval}).
 struct ProbeSettings {
   bool enabled = true;
-  std::chrono::nanoseconds interval{0}; ///< 0 = use probes.interval
+  std::chrono::nanoseconds interval{0}; ///< 1ms..1h; 0 = use probes.interval
 };
 
-/// One INA219 on a user-space I2C bus (keys fixed by issue 4).
+/// One INA219 on a user-space I2C bus (keys fixed by issue 4). YAML: an item of probes.ina219.
 struct Ina219Device {
+  /// Required, unique; [A-Za-z0-9_-] (no dots: sensors are named "<name>.power", ...).
   std::string name;
-  int bus = 1;
-  int address = 0x40;
-  double shunt_ohms = 0.1;
-  double max_current_a = 3.2;
-  std::chrono::nanoseconds interval = std::chrono::milliseconds(10);
+  int bus = 1;                ///< 0..255 -> <devfs_root>/i2c-<bus>
+  int address = 0x40;         ///< 0x40..0x4F; YAML accepts hex (0x40) or decimal (64)
+  double shunt_ohms = 0.1;    ///< > 0, <= 10
+  double max_current_a = 3.2; ///< > 0, <= 100
+  std::chrono::nanoseconds interval = std::chrono::milliseconds(10); ///< 5ms..1h (<= 200 Hz)
   int bus_range_v = 32;   ///< 16 or 32
   int adc_samples = 1;    ///< averaging: 1, 2, 4, ..., 128
   bool auto_gain = false; ///< pick the PGA gain from max_current_a * shunt_ohms
   std::string chip = "ina219"; ///< ina219 | ina226
 };
 
+/// YAML section `probes:`: sampling intervals, filesystem roots and power monitors.
 struct Probes {
-  std::chrono::nanoseconds interval = std::chrono::seconds(1);
+  std::chrono::nanoseconds interval = std::chrono::seconds(1); ///< default interval, 1ms..1h
+  /// Absolute roots, so tests and users can point probes at a fixture tree.
   std::filesystem::path sysfs_root = "/sys";
   std::filesystem::path procfs_root = "/proc";
   std::filesystem::path devfs_root = "/dev";
-  /// Per-probe settings keyed by probe name: cpufreq, thermal, hwmon, system, rpi, rails,
-  /// devfreq, ... Names not present use the defaults above (enabled, probes.interval).
+  /// Per-probe settings keyed by probe name (kProbeNames). Holds only the blocks the file
+  /// has; use settings()/interval_for(), which fall back to default_probe_settings().
   std::map<std::string, ProbeSettings> probe;
   std::vector<Ina219Device> ina219;
 
@@ -127,19 +157,27 @@ struct Probes {
 /// which samples every 250 ms by default because frequency changes are short-lived.
 [[nodiscard]] ProbeSettings default_probe_settings(std::string_view name);
 
+/// YAML section `storage:`: the SQLite database and how often it commits.
 struct Storage {
+  /// load_file() makes a relative path absolute against the config file's directory.
   std::filesystem::path database = "/var/lib/edgesoak/edgesoak.db";
+  /// 10ms..1s: the store commits at least once per second.
   std::chrono::nanoseconds commit_interval = std::chrono::seconds(1);
-  std::size_t queue_capacity = 1 << 16; ///< rows per producer queue before drops are counted
+  /// 1024..16777216 rows per producer queue before drops are counted.
+  std::size_t queue_capacity = 1 << 16;
 };
 
+/// YAML section `safety:`: stop the load when the board gets too hot.
 struct Safety {
-  std::optional<double> max_temperature_c = 85.0; ///< nullopt = disabled
+  /// -40..150 degrees C; nullopt = disabled (YAML: off or an empty value).
+  std::optional<double> max_temperature_c = 85.0;
+  /// 0s..1h: how long a temperature must stay >= the limit before the load stops.
   std::chrono::nanoseconds hold = std::chrono::seconds(10);
 };
 
+/// YAML section `logging:`.
 struct Logging {
-  std::string level = "info";
+  std::string level = "info"; ///< one of kLogLevels (spdlog level names)
 };
 
 /// A whole validated configuration.

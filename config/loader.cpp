@@ -9,6 +9,8 @@
 
 #include "daemon/core/time.hpp"
 
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -109,8 +111,20 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
-/// The closest candidate if it is close enough to be a typo, else empty.
+/// The closest candidate if it is close enough to be a typo, else empty. A candidate that is
+/// a prefix of the word or the other way round ("warning" -> "warn") also counts.
 std::string_view closest(std::string_view word, const std::vector<std::string_view>& candidates) {
+  std::string_view prefix_match; // the longest one: "neondotprod" -> "neondot", not "neon"
+  for (const std::string_view c : candidates) {
+    const std::size_t shorter = std::min(word.size(), c.size());
+    if (shorter >= 3 && word.substr(0, shorter) == c.substr(0, shorter) &&
+        c.size() > prefix_match.size()) {
+      prefix_match = c;
+    }
+  }
+  if (!prefix_match.empty()) {
+    return prefix_match;
+  }
   std::string_view best;
   std::size_t best_distance = std::string_view::npos;
   for (const std::string_view c : candidates) {
@@ -418,6 +432,9 @@ private:
 
   static std::string unknown_key_message(const std::string& name, const std::string& path,
                                          const std::vector<std::string_view>& allowed) {
+    if (name == "<<") {
+      return "YAML merge keys ('<<') are not supported; write the keys out";
+    }
     if (const std::string_view guess = closest(name, allowed); !guess.empty()) {
       return "unknown key; did you mean '" + std::string(guess) + "'?";
     }
@@ -498,10 +515,21 @@ private:
     return std::nullopt;
   }
 
+  /// "30d" for whole days (format_duration stops at hours), else format_duration.
+  static std::string duration_text(nanoseconds d) {
+    constexpr nanoseconds kDay = std::chrono::hours(24);
+    if (d >= kDay && d % kDay == nanoseconds(0)) {
+      return std::to_string(d / kDay) + "d";
+    }
+    return format_duration(d);
+  }
+
   std::optional<nanoseconds> read_duration(const Field& f, nanoseconds lo, nanoseconds hi) {
-    const std::string expected = "a duration " + format_duration(lo) + ".." +
-                                 format_duration(hi) + " (number with unit ns, us, ms, s, m, h, "
-                                                       "d; e.g. 250ms, 1h30m)";
+    const std::string range = lo == nanoseconds(1)
+                                  ? "> 0 and <= " + duration_text(hi)
+                                  : duration_text(lo) + ".." + duration_text(hi);
+    const std::string expected =
+        "a duration " + range + " (number with unit ns, us, ms, s, m, h, d; e.g. 250ms, 1h30m)";
     const auto text = scalar(f, expected);
     if (!text) {
       return std::nullopt;
@@ -802,7 +830,8 @@ private:
     if (percent > 0) {
       parts += (parts.empty() ? "" : " + ") + number_text(percent) + "%";
     }
-    const std::string need = format_duration(fixed) + " (" + parts + ")";
+    const std::string need =
+        format_duration(fixed) + (percent > 0 ? " (" + parts + ")" : std::string());
     // Rounding slack: each percent phase may be off by 1 ns.
     const auto slack = static_cast<std::int64_t>(list.size());
     if (has_rest) {
@@ -1139,6 +1168,27 @@ private:
   std::vector<Diagnostic> m_warnings;
 };
 
+/// Records where each document starts. Used to count documents without YAML::LoadAll, which
+/// loops forever (allocating a null document per turn) on a stray ',' at the top level
+/// (yaml-cpp 0.7; jbeder/yaml-cpp#1040, fixed upstream by #1319).
+class DocumentStarts final : public YAML::EventHandler {
+public:
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnAlias(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
+                YAML::anchor_t /*anchor*/, const std::string& /*value*/) override {}
+  void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
+                       YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
+                  YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {}
+  void OnMapEnd() override {}
+
+  std::vector<YAML::Mark> starts;
+};
+
 void sort_by_position(std::vector<Diagnostic>& list) {
   std::stable_sort(list.begin(), list.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
@@ -1154,8 +1204,8 @@ LoadResult load_text(const std::string& text, const std::string& name,
     loader.error_at(line, column, "", message);
   };
   if (text.size() > kMaxConfigBytes) {
-    fail(0, 0, "file is " + std::to_string(text.size()) + " bytes; a configuration is at most " +
-                   std::to_string(kMaxConfigBytes) + " bytes");
+    fail(0, 0, "larger than " + std::to_string(kMaxConfigBytes) +
+                   " bytes; a configuration is a few KiB of text");
   } else {
     for (const EncodingProblem& p : check_encoding(text, 10)) {
       fail(p.line, p.column, p.message);
@@ -1163,20 +1213,34 @@ LoadResult load_text(const std::string& text, const std::string& name,
   }
   if (loader.errors().empty()) {
     try {
-      const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-      if (docs.empty()) {
-        loader.load(YAML::Node()); // reports "empty configuration"
-      } else if (docs.size() > 1) {
-        const YAML::Mark mark = docs[1].Mark();
-        fail(mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1,
-             "a second YAML document ('---'); a configuration is one document");
+      // Pass 1: how many documents? At most two parser turns, so a parser that makes no
+      // progress cannot loop. Pass 2: YAML::Load builds the first document.
+      DocumentStarts starts;
+      {
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        while (starts.starts.size() < 2 && parser.HandleNextDocument(starts)) {
+        }
+      }
+      const auto at = [](const YAML::Mark& mark) {
+        return std::make_pair(mark.is_null() ? 0 : mark.line + 1,
+                              mark.is_null() ? 0 : mark.column + 1);
+      };
+      if (starts.starts.size() == 2 && starts.starts[1].pos == starts.starts[0].pos) {
+        const auto [line, column] = at(starts.starts[1]);
+        fail(line, column, "YAML syntax error: unexpected token (a stray ','?)");
+      } else if (starts.starts.size() == 2) {
+        const auto [line, column] = at(starts.starts[1]);
+        fail(line, column, "a second YAML document ('---'); a configuration is one document");
       } else {
-        loader.load(docs.front());
+        loader.load(starts.starts.empty() ? YAML::Node() : YAML::Load(text));
       }
     } catch (const YAML::Exception& e) {
       const bool known = !e.mark.is_null();
+      const bool too_deep = dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr;
       fail(known ? e.mark.line + 1 : 0, known ? e.mark.column + 1 : 0,
-           "YAML syntax error: " + e.msg);
+           too_deep ? std::string("YAML nesting too deep; a configuration is at most a few levels")
+                    : "YAML syntax error: " + e.msg);
     } catch (const std::exception& e) {
       fail(0, 0, std::string("could not read the configuration: ") + e.what());
     }

@@ -9,7 +9,7 @@ namespace es::config {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: edgesoak validate [--duration D] FILE\n"
+    "usage: edgesoak validate [--duration D] FILE   (FILE may be - for standard input)\n"
     "\n"
     "Checks an edgesoak configuration (YAML, schema version 1). Prints every problem as\n"
     "file:line:column: key: message and exits 2, or prints a summary and 'ok' and exits 0.\n"
