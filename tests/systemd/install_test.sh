@@ -26,7 +26,7 @@ config=$(sed -n 's/^ExecStart=.* --config \(.*\)$/\1/p' "$UNIT")
 [[ $exec_path == "$PREFIX"/* && -x $W/root$exec_path ]] || fail "ExecStart $exec_path not installed"
 [[ -f $W/root$config ]] || fail "configuration $config not installed"
 [[ -x $W/root$PREFIX/bin/edgesoak ]] || fail "edgesoak not installed in $PREFIX/bin"
-grep -q '@' "$UNIT" && fail "unconfigured @VARIABLE@ left in the unit"
+grep -Eq '@[A-Z_]+@' "$UNIT" && fail "unconfigured @VARIABLE@ left in the unit"
 "$W/root$exec_path" --version >/dev/null || fail "installed edgesoakd --version"
 "$W/root$PREFIX/bin/edgesoak" validate "$W/root$config" >/dev/null || fail "installed configuration does not validate"
 # ConfigurationDirectory= only when the configuration is in /etc.
