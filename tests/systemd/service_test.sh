@@ -57,6 +57,7 @@ teardown() {
     fi
   fi
   [[ -n $NSPID ]] && wait "$NSPID" 2>/dev/null
+  remove_cgroups
   if ((FAILS > 0)); then
     echo "--- boot.log ---"
     tail -n 20 "$W/boot.log" 2>/dev/null
@@ -67,6 +68,8 @@ teardown() {
     rm -rf "$W"
   fi
 }
+CGDIRS=()
+remove_cgroups() { :; }
 trap teardown EXIT
 
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
@@ -158,6 +161,12 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /var/tmp
 mount -t tmpfs tmpfs /var/log
+# The cgroup hierarchies as seen from our cgroup namespace (rooted at edgesoak-test-<pid>).
+mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup
+while read -r fstype mnt opts; do
+  mkdir -p "\$mnt"
+  mount -t "\$fstype" -o "\$opts" "\$fstype" "\$mnt"
+done <$W/cgroup-mounts
 mount -t overlay overlay -o lowerdir=/etc,upperdir=$W/etc-upper,workdir=$W/etc-work /etc
 mount --bind $W/varlib /var/lib
 mount --bind $ROOT/usr/local /usr/local
@@ -175,9 +184,44 @@ exec /lib/systemd/systemd --system --unit=edgesoak-test.target --log-target=jour
 EOF
 chmod +x "$W/boot.sh"
 
+# --- cgroups: a private subtree in every hierarchy ------------------------------------------
+# The host's cgroup hierarchies are shared with the namespace. The namespace's processes start
+# in a new child cgroup of ours in every hierarchy and get a cgroup namespace rooted there
+# (boot.sh remounts the hierarchies), so everything its systemd creates (init.scope,
+# system.slice/...) lands under edgesoak-test-<pid> and is removed afterwards: no trace on the
+# host, and no clash with another systemd-in-namespace running at the same time.
+CGNAME=edgesoak-test-$$
+CGDIRS=()
+while read -r _ mnt fstype opts _; do
+  [[ $fstype == cgroup || $fstype == cgroup2 ]] || continue
+  if [[ $fstype == cgroup2 ]]; then
+    key="0:"
+  else
+    key=$(tr ',' '\n' <<<"$opts" | grep -Ev '^(rw|ro|relatime|noatime|nosuid|nodev|noexec|xattr|clone_children|nsdelegate)$' | paste -sd, -)
+  fi
+  cur=$(awk -F: -v k="$key" '(k == "0:" && $1 == "0") || (k != "0:" && $2 == k) { print $3 }' /proc/self/cgroup)
+  [[ -n $cur ]] || continue
+  dir=$mnt${cur%/}/$CGNAME
+  mkdir "$dir" || { fail "cannot create cgroup $dir"; exit 1; }
+  if [[ -f $dir/cpuset.cpus ]]; then # a new cpuset is empty until given CPUs and memory nodes
+    cat "$(dirname "$dir")/cpuset.cpus" >"$dir/cpuset.cpus"
+    cat "$(dirname "$dir")/cpuset.mems" >"$dir/cpuset.mems"
+  fi
+  CGDIRS+=("$dir")
+  echo "$fstype $mnt $opts" >>"$W/cgroup-mounts"
+done </proc/self/mounts
+remove_cgroups() {
+  local d
+  for d in "${CGDIRS[@]}"; do
+    [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+    [[ -d $d ]] && echo "warning: could not remove cgroup $d"
+  done
+}
+
 # --- Boot --------------------------------------------------------------------------------
 log "booting systemd in a private PID+mount namespace"
-setsid bash -c "echo \$\$ >'$W/ns.pid'; exec unshare -pfmun --mount-proc --fork '$W/boot.sh'" \
+setsid bash -c "echo \$\$ >'$W/ns.pid'; for d in ${CGDIRS[*]}; do echo \$\$ >\$d/cgroup.procs || exit 1; done
+  exec unshare -C -pfmun --mount-proc --fork '$W/boot.sh'" \
   >"$W/boot.log" 2>&1 </dev/null &
 wait_for 10 test -s "$W/ns.pid" || { fail "namespace did not start"; exit 1; }
 NSPID=$(cat "$W/ns.pid")
