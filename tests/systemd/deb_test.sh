@@ -17,11 +17,10 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 PKG=$BUILD
 if [[ $(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$BUILD/CMakeCache.txt") != /usr ]]; then
   PKG=$BUILD/deb-test-tree
-  if [[ ! -f $PKG/CMakeCache.txt ]]; then
-    cmake -S "$SRC" -B "$PKG" -G Ninja -DCMAKE_INSTALL_PREFIX=/usr -DES_BUILD_TESTS=OFF \
-      -DES_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD/deb-test-configure.log" 2>&1 ||
-      { cat "$BUILD/deb-test-configure.log"; exit 1; }
-  fi
+  # Re-run every time (seconds once cached) so install rules follow the sources.
+  cmake -S "$SRC" -B "$PKG" -G Ninja -DCMAKE_INSTALL_PREFIX=/usr -DES_BUILD_TESTS=OFF \
+    -DES_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD/deb-test-configure.log" 2>&1 ||
+    { cat "$BUILD/deb-test-configure.log"; exit 1; }
   mkdir -p "$PKG/daemon/cli"
   cp "$BUILD/daemon/edgesoakd" "$PKG/daemon/edgesoakd"
   cp "$BUILD/daemon/cli/edgesoak" "$PKG/daemon/cli/edgesoak"
