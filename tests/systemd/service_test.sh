@@ -238,6 +238,52 @@ ns id edgesoak >/dev/null || fail "systemd-sysusers did not create the edgesoak 
 ns id -nG edgesoak | grep -qw i2c || fail "edgesoak is not in group i2c"
 ns id -nG edgesoak | grep -qw video || fail "edgesoak is not in group video"
 
+# --- Optional: ES_SERVICE_SOAK=1 runs a two-minute soak with two kill -9 instead -----------
+# (not part of ctest; used to produce the numbers in the report to the lead).
+if [[ ${ES_SERVICE_SOAK:-0} == 1 ]]; then
+  cat >"$ROOT$CONFIG" <<'EOF2'
+version: 1
+run:
+  name: soak-2m
+  duration: 2m
+  phases:
+    - {name: baseline, duration: 10s, load: false}
+    - {name: load, duration: rest}
+    - {name: cooldown, duration: 10s, load: false}
+workload:
+  model: mobilenet_v2
+  threads: 1
+  rate: 20
+probes:
+  interval: 500ms
+storage:
+  database: /var/lib/edgesoak/edgesoak.db
+  commit_interval: 200ms
+EOF2
+  log "soak: start (2 min run, kill -9 at ~30 s and ~70 s)"
+  ns systemctl start edgesoak.service || fail "start"
+  sleep 30
+  log "soak: kill -9 #1"; ns systemctl kill -s SIGKILL --kill-whom=main edgesoak.service
+  sleep 40
+  log "soak: kill -9 #2"; ns systemctl kill -s SIGKILL --kill-whom=main edgesoak.service
+  wait_for 150 bash -c "[[ \$(sqlite3 -readonly '$W/varlib/edgesoak/edgesoak.db' \"SELECT status FROM runs ORDER BY id DESC LIMIT 1\") == completed ]]" ||
+    fail "run did not complete"
+  wait_for 20 bash -c "[[ \$(nsenter -t $SDPID -m -p -- systemctl show -p ActiveState --value edgesoak.service) == inactive ]]"
+  log "soak: done; service $(prop ActiveState), Result=$(prop Result), NRestarts=$(prop NRestarts)"
+  ns /usr/local/bin/edgesoak status
+  DBF=$W/varlib/edgesoak/edgesoak.db
+  echo "segments:"; db "SELECT id, t0_run_ns/1e9, (end_mono_ns-start_mono_ns)/1e9, end_reason FROM segments"
+  echo "gaps:"; db "SELECT detail FROM events WHERE kind='segment_gap'"
+  echo "inferences: $(db "SELECT count(*) FROM inferences")  integrity: $(db "PRAGMA integrity_check")"
+  "$BUILD/daemon/cli/edgesoak" report --db "$DBF" --run latest --out "$W/report" 2>&1 | head -60
+  ls "$W/report" 2>/dev/null
+  cp "$DBF" "$BUILD/soak-2m.db" 2>/dev/null
+  ns systemctl start edgesoak.service
+  log "soak: start after completion -> $(prop ActiveState) Result=$(prop Result) Status='$(prop StatusText)'"
+  ns journalctl -u edgesoak.service --no-pager | grep -E "nothing to do|resuming|Watchdog|Main process exited" | tail -8
+  exit $((FAILS > 0))
+fi
+
 # --- 1. start: READY and STATUS ------------------------------------------------------------
 log "1. start"
 ns systemctl start edgesoak.service || fail "systemctl start failed"
