@@ -104,7 +104,7 @@ std::string json_number(double v) {
     return "null";
   }
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
+  std::snprintf(buf, sizeof buf, "%.12g", v);
   return buf;
 }
 
