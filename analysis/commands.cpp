@@ -270,6 +270,7 @@ int cmd_compare(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     std::vector<RunReport> reports;
     std::vector<std::string> labels;
+    std::vector<std::string> dbs;
     reports.reserve(a.positional.size());
     for (const std::string& spec : a.positional) {
       std::string db = spec;
@@ -287,9 +288,18 @@ int cmd_compare(const std::vector<std::string>& args, std::ostream& out, std::os
       if (!report) {
         return code;
       }
-      labels.push_back(fmt::format("{}:{} {}", fs::path(db).filename().string(), report->data.run.id,
-                                   report->data.run.info.name));
+      dbs.push_back(db);
       reports.push_back(std::move(*report));
+    }
+    // Labels "file.db:ID name"; the full path only when two databases share a file name.
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+      bool unique = true;
+      for (std::size_t k = 0; k < reports.size(); ++k) {
+        unique = unique && (k == i || fs::path(dbs[k]).filename() != fs::path(dbs[i]).filename() ||
+                            dbs[k] == dbs[i]);
+      }
+      labels.push_back(fmt::format("{}:{} {}", unique ? fs::path(dbs[i]).filename().string() : dbs[i],
+                                   reports[i].data.run.id, reports[i].data.run.info.name));
     }
     std::vector<const RunReport*> ptrs;
     std::vector<CompareRow> rows;

@@ -132,9 +132,11 @@ const SensorSeries* primary_frequency(const RunData& data) {
       continue;
     }
     const auto [mn, mx] = std::minmax_element(load.begin(), load.end());
-    // Point samples (".cur") are discrete levels and map inferences to operating points.
+    // The signal that actually moves explains latency (on a Pi, cpufreq may claim a constant
+    // clock while the firmware-measured one drops); point samples (".cur") win ties because
+    // they are discrete levels.
     const double spread = *mx > 0 ? (*mx - *mn) / *mx : 0;
-    const double score = spread + (ends_with(s.spec.name, ".cur") ? 1.0 : 0.0);
+    const double score = spread + (ends_with(s.spec.name, ".cur") ? 0.01 : 0.0);
     if (score > best_score) {
       best_score = score;
       best = &s;
@@ -304,6 +306,18 @@ std::vector<ThrottleEvent> detect_throttling(const RunData& data, const DetectOp
     }
   }
 
+  // Load reference (95th percentile) of every frequency signal, computed once.
+  std::vector<double> freq_ref;
+  for (const SensorSeries* f : freqs) {
+    std::vector<double> load;
+    for (std::size_t i = 0; i < f->t_ns.size(); ++i) {
+      if (settled_load(f->t_ns[i])) {
+        load.push_back(f->value[i]);
+      }
+    }
+    freq_ref.push_back(quantile_of(std::move(load), 0.95));
+  }
+
   std::vector<ThrottleEvent> out;
   for (const Merged& m : merged) {
     ThrottleEvent ev;
@@ -335,20 +349,16 @@ std::vector<ThrottleEvent> detect_throttling(const RunData& data, const DetectOp
     ev.freq_reduction_pct = kNan;
     ev.ref_freq_hz = kNan;
     ev.min_freq_hz = kNan;
-    for (const SensorSeries* f : freqs) {
-      std::vector<double> load;
-      for (std::size_t i = 0; i < f->t_ns.size(); ++i) {
-        if (settled_load(f->t_ns[i])) {
-          load.push_back(f->value[i]);
-        }
-      }
-      const double ref = quantile_of(load, 0.95);
+    for (std::size_t fi = 0; fi < freqs.size(); ++fi) {
+      const SensorSeries* f = freqs[fi];
+      const double ref = freq_ref[fi];
       // Only load-phase samples count: idle frequencies are the governor, not throttling.
       double lowest = settled_load(m.start_ns) ? value_at(*f, m.start_ns) : kNan;
-      for (std::size_t i = 0; i < f->t_ns.size(); ++i) {
-        // Up to and including the end: the recovery sample there cannot lower the minimum.
-        if (f->t_ns[i] >= m.start_ns && f->t_ns[i] <= m.end_ns &&
-            settled_load(f->t_ns[i])) {
+      // Up to and including the end: the recovery sample there cannot lower the minimum.
+      const auto first = std::lower_bound(f->t_ns.begin(), f->t_ns.end(), m.start_ns);
+      for (auto i = static_cast<std::size_t>(first - f->t_ns.begin());
+           i < f->t_ns.size() && f->t_ns[i] <= m.end_ns; ++i) {
+        if (settled_load(f->t_ns[i])) {
           lowest = std::isnan(lowest) ? f->value[i] : std::min(lowest, f->value[i]);
         }
       }

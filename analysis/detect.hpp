@@ -129,8 +129,8 @@ struct ModeFrequencyTable {
 /// Assigns each mode its dominant frequency level from the joint table.
 void map_modes_to_frequency(std::vector<LatencyMode>& modes, const ModeFrequencyTable& table);
 
-/// Which sensor the analysis uses as "the" CPU frequency: a point `.cur` frequency with the most
-/// variation during load, else any non-limit frequency sensor. nullptr if none.
+/// Which sensor the analysis uses as "the" CPU frequency: the non-limit frequency sensor with
+/// the largest relative spread during load (ties go to point `.cur` sensors). nullptr if none.
 const SensorSeries* primary_frequency(const RunData& data);
 
 /// Discrete levels of a frequency series in load phases (1 MHz quantum, >= 0.5 % of samples,

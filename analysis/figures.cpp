@@ -23,6 +23,12 @@ void add_context(Chart& c, const RunReport& r, bool phases) {
       }
     }
   }
+  // Restarts: the run timeline continues across segments; the gap is an event.
+  for (const storage::EventRow& e : r.data.events) {
+    if (e.kind == "segment_gap") {
+      c.add_vline(ns_to_s(e.t_ns), Color{0.4, 0.4, 0.4, 0.9}, "restart (segment gap)");
+    }
+  }
   for (const ThrottleEvent& t : r.throttle_events) {
     const double a = ns_to_s(t.start_ns);
     const double b = std::max(ns_to_s(t.end_ns), a + ns_to_s(r.window_ns) * 0.5);

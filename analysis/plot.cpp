@@ -193,8 +193,7 @@ std::string tick_label(double v) {
   if (a != 0 && (a >= 1e6 || a < 1e-3)) {
     return fmt::format("{:.0e}", v);
   }
-  std::string s = fmt::format("{:.4g}", v);
-  return s;
+  return fmt::format("{:.6g}", v);
 }
 
 namespace {

@@ -84,7 +84,9 @@ public:
       : m_window_ns(window_ns), m_reservoir_size(reservoir) {}
 
   void add(std::int64_t t_ns, std::int64_t latency_ns, RunReport& rep) {
-    const std::int64_t w = std::max<std::int64_t>(0, t_ns) / m_window_ns;
+    // Clamped so a corrupt timestamp cannot allocate millions of windows.
+    constexpr std::int64_t kMaxWindows = 1'000'000;
+    const std::int64_t w = std::min(std::max<std::int64_t>(0, t_ns) / m_window_ns, kMaxWindows - 1);
     if (w != m_current) {
       flush(rep);
       m_current = w;
@@ -320,8 +322,10 @@ Result<RunReport> analyze_run(storage::Reader& reader, std::int64_t run_id,
   std::size_t phase_i = 0;
   WindowAccumulator acc(rep.window_ns, options.scatter_per_window);
 
+  std::int64_t last_end_ns = 0;
   auto streamed = reader.for_each_inference(run_id, [&](const storage::InferenceRow& row) {
     ++rep.inferences;
+    last_end_ns = std::max(last_end_ns, row.t_ns + row.latency_ns);
     while (phase_i + 1 < data.phases.size() && row.t_ns >= data.phases[phase_i + 1].start_ns) {
       ++phase_i;
     }
@@ -364,9 +368,16 @@ Result<RunReport> analyze_run(storage::Reader& reader, std::int64_t run_id,
     return streamed.error();
   }
   acc.flush(rep);
-  if (!rep.windows.empty()) {
-    data.duration_ns = std::max(data.duration_ns,
-                                rep.windows.back().t0_ns + rep.window_ns);
+  // The run lasted at least until its last inference ended (a crashed or still-running run's
+  // segments may not say so yet); the last phase runs to the end.
+  if (last_end_ns > data.duration_ns) {
+    data.duration_ns = last_end_ns;
+    if (!data.phases.empty() && data.phases.back().end_ns < last_end_ns) {
+      data.phases.back().end_ns = last_end_ns;
+      rep.phases.back().phase.end_ns = last_end_ns;
+      rep.phases.back().seconds = covered_seconds(coverage(data), rep.phases.back().phase.start_ns,
+                                                  last_end_ns);
+    }
   }
   const auto n_windows = static_cast<std::size_t>((data.duration_ns + rep.window_ns - 1) / rep.window_ns);
   if (rep.windows.size() < n_windows) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace es::analysis {
 
@@ -113,7 +114,8 @@ Result<RunData> load_run_data(storage::Reader& reader, std::int64_t run_id) {
     series.id = row.id;
     series.spec = row.spec;
     auto r = reader.for_each_sample(run_id, row.id, [&series](const storage::SampleRow& s) {
-      if (s.status == SampleStatus::kOk) {
+      // A non-finite value is not a measurement, whatever its status says.
+      if (s.status == SampleStatus::kOk && std::isfinite(s.value)) {
         series.t_ns.push_back(s.t_ns);
         series.value.push_back(s.value);
       } else {

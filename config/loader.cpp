@@ -302,7 +302,7 @@ using Fields = std::map<std::string, Field, std::less<>>;
 const std::vector<std::pair<std::string_view, std::vector<std::string_view>>>& section_keys() {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeys{
       {"", {"version", "run", "workload", "probes", "storage", "safety", "logging"}},
-      {"run", {"name", "board", "duration", "phases"}},
+      {"run", {"name", "board", "duration", "phases", "resume", "repeat", "extend_after_gap"}},
       {"workload", {"model", "threads", "streams", "cpus", "rate", "isa", "verify_every"}},
       {"probes",
        {"interval", "sysfs_root", "procfs_root", "devfs_root", "cpufreq", "thermal", "hwmon",
@@ -652,6 +652,21 @@ private:
       duration_ok = v.has_value();
       if (v) {
         m_config.run.duration = *v;
+      }
+    }
+    if (const Field* resume = get(f, "resume")) {
+      if (auto v = read_bool(*resume)) {
+        m_config.run.resume = *v;
+      }
+    }
+    if (const Field* repeat = get(f, "repeat")) {
+      if (auto v = read_bool(*repeat)) {
+        m_config.run.repeat = *v;
+      }
+    }
+    if (const Field* extend = get(f, "extend_after_gap")) {
+      if (auto v = read_bool(*extend)) {
+        m_config.run.extend_after_gap = *v;
       }
     }
     const Field* phases = get(f, "phases");

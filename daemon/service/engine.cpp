@@ -352,7 +352,9 @@ std::pair<double, std::string> RunEngine::Impl::hottest() const {
   for (std::size_t p = 0; p < probes.size(); ++p) {
     const auto& specs = probes[p]->sensors();
     for (std::size_t i = 0; i < specs.size(); ++i) {
-      if (specs[i].kind != SensorKind::kTemperature) {
+      // Trip points are thresholds the kernel acts on, not measurements.
+      if (specs[i].kind != SensorKind::kTemperature ||
+          specs[i].name.find(".trip") != std::string::npos) {
         continue;
       }
       const double v = live[p][i].value.load(std::memory_order_relaxed);

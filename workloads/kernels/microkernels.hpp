@@ -20,7 +20,8 @@
 //   offset of a group). Rows r >= mr must still be valid pointers (callers repeat a valid row);
 //   their results are discarded.
 // * A rows hold activations in the set's AFormat: kS8 = the int8 tensor itself; kS16 = int8
-//   values sign-extended to int16 by convert_a(). A kernel may read round_up(kc, kc_align)
+//   values sign-extended to int16 by convert_a(); kU8 = q ^ 0x80 (= q + 128 unsigned) by
+//   convert_a(), whose packing folds -(Z_in + 128) * sum(w) into the bias instead. A kernel may read round_up(kc, kc_align)
 //   elements per pointer; the caller keeps that many bytes readable (arena slack), and the
 //   packed weights are zero for the padding channels, so whatever is read there does not matter.
 // * Packed weights are a sequence of equal-size blocks of NR output channels; block j starts at
@@ -58,6 +59,8 @@ namespace es::kernels {
 enum class AFormat : std::uint8_t {
   kS8,  ///< int8 as stored in tensors
   kS16, ///< int8 values widened to int16 (convert_a), channel count padded to kc_align
+  kU8,  ///< int8 values with the sign bit flipped (q + 128 as uint8; convert_a), for u8 x s8
+        ///< dot products (x86 VNNI); the zero/padding row holds Z_in ^ 0x80
 };
 
 /// Input of gemm_pack: one group's weights, bias and per-channel requantization scales.

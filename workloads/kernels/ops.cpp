@@ -63,7 +63,7 @@ public:
     m_elem = k.a_format == AFormat::kS16 ? 2 : 1;
     if (m_g.groups == 1 && m_taps > 1 && m_cin_g <= 8) {
       m_mode = Mode::kIm2col;
-    } else if (k.a_format == AFormat::kS16) {
+    } else if (k.a_format != AFormat::kS8) {
       m_mode = Mode::kConvert;
     } else {
       m_mode = Mode::kDirect;
@@ -226,38 +226,62 @@ private:
       for (std::size_t i = 0; i < elems; ++i) {
         std::memcpy(dst + 2 * i, &v, 2);
       }
+    } else if (m_kernels.a_format == AFormat::kU8) {
+      std::memset(dst, static_cast<std::uint8_t>(m_izp + 128), elems);
     } else {
       std::memset(dst, static_cast<std::int8_t>(m_izp), elems);
     }
   }
 
   // Gathers rows [m0, m0 + rows) of the im2col matrix: taps in (ky, kx) order, channels inner,
-  // Z_in for padded taps, zeros after K.
+  // Z_in for padded taps, zeros after K. Rows are gathered as int8 with one memcpy per
+  // in-image run of taps, then widened by the ISA's convert_a when the A format is int16.
   void im2col(std::size_t m0, std::size_t rows) {
+    constexpr std::size_t kStackRow = 4096;
+    std::int8_t stack_row[kStackRow];
+    std::vector<std::int8_t> heap_row;
+    std::int8_t* gather = stack_row;
+    const bool convert = m_kernels.a_format != AFormat::kS8;
+    if (convert && m_kc > kStackRow) {
+      heap_row.resize(m_kc); // only for unusually large receptive fields
+      gather = heap_row.data();
+    }
+    const auto zp = static_cast<std::int8_t>(m_izp);
+    const std::size_t tap_run = static_cast<std::size_t>(m_g.kernel_w) * m_cin_g;
     for (std::size_t m = m0; m < m0 + rows; ++m) {
       const int oy = static_cast<int>(m / m_out_w);
       const int ox = static_cast<int>(m % m_out_w);
       std::uint8_t* row = m_scratch + m * m_kc_padded * m_elem;
+      std::int8_t* dst = convert ? gather : reinterpret_cast<std::int8_t*>(row);
       std::size_t k = 0;
-      for (int ky = 0; ky < m_g.kernel_h; ++ky) {
+      const int ix0 = ox * m_g.stride_w - m_g.pad_left;
+      const bool row_inside = ix0 >= 0 && ix0 + m_g.kernel_w <= m_g.in_w;
+      for (int ky = 0; ky < m_g.kernel_h; ++ky, k += tap_run) {
         const int iy = oy * m_g.stride_h - m_g.pad_top + ky;
+        if (iy < 0 || iy >= m_g.in_h) {
+          std::memset(dst + k, zp, tap_run);
+          continue;
+        }
+        const std::int8_t* src_row = m_input + static_cast<std::size_t>(iy) * m_g.in_w * m_input_stride;
+        if (row_inside && m_input_stride == m_cin_g) {
+          std::memcpy(dst + k, src_row + static_cast<std::size_t>(ix0) * m_input_stride, tap_run);
+          continue;
+        }
         for (int kx = 0; kx < m_g.kernel_w; ++kx) {
-          const int ix = ox * m_g.stride_w - m_g.pad_left + kx;
-          const bool inside = iy >= 0 && iy < m_g.in_h && ix >= 0 && ix < m_g.in_w;
-          const std::int8_t* px =
-              inside ? m_input + (static_cast<std::size_t>(iy) * m_g.in_w + ix) * m_input_stride : nullptr;
-          for (std::size_t c = 0; c < m_cin_g; ++c, ++k) {
-            const std::int32_t v = inside ? px[c] : m_izp;
-            if (m_elem == 2) {
-              const auto v16 = static_cast<std::int16_t>(v);
-              std::memcpy(row + 2 * k, &v16, 2);
-            } else {
-              row[k] = static_cast<std::uint8_t>(static_cast<std::int8_t>(v));
-            }
+          const int ix = ix0 + kx;
+          std::int8_t* d = dst + k + static_cast<std::size_t>(kx) * m_cin_g;
+          if (ix < 0 || ix >= m_g.in_w) {
+            std::memset(d, zp, m_cin_g);
+          } else {
+            std::memcpy(d, src_row + static_cast<std::size_t>(ix) * m_input_stride, m_cin_g);
           }
         }
       }
-      std::memset(row + k * m_elem, 0, (m_kc_padded - k) * m_elem);
+      if (convert) {
+        m_kernels.convert_a(1, m_kc, dst, m_kc, row, m_kc_padded);
+      } else {
+        std::memset(row + m_kc, 0, m_kc_padded - m_kc);
+      }
     }
   }
 

@@ -139,6 +139,82 @@ TEST(Throttle, StickyBitWithoutLiveBitIsAMissedEpisode) {
   EXPECT_EQ(ev[0].cause, ThrottleCause::kFirmwareFlag);
 }
 
+SensorSeries series(const std::string& name, SensorKind kind, const std::string& unit,
+                    const std::vector<std::pair<double, double>>& samples) {
+  SensorSeries s;
+  s.spec = SensorSpec{name, kind, unit, ""};
+  for (auto [t, v] : samples) {
+    s.t_ns.push_back(static_cast<std::int64_t>(t * 1e9));
+    s.value.push_back(v);
+  }
+  return s;
+}
+
+/// 100 s of load at 1.5 GHz with a drop to 1.0 GHz during [40, 60) s.
+RunData drop_run() {
+  RunData d;
+  std::vector<std::pair<double, double>> f;
+  for (int t = 0; t < 100; ++t) {
+    f.emplace_back(t, t >= 40 && t < 60 ? 1.0e9 : 1.5e9);
+  }
+  d.sensors.push_back(series("cpufreq.policy0.cur", SensorKind::kFrequency, "Hz", f));
+  d.duration_ns = 100'000'000'000;
+  d.phases = phases_from_events({}, d.duration_ns);
+  return d;
+}
+
+TEST(Throttle, FrequencyDropAloneIsUnknownWithSeverity) {
+  const auto ev = detect_throttling(drop_run(), DetectOptions{});
+  ASSERT_EQ(ev.size(), 1U);
+  EXPECT_EQ(ev[0].cause, ThrottleCause::kUnknown);
+  EXPECT_EQ(ev[0].start_ns, 40'000'000'000);
+  EXPECT_EQ(ev[0].end_ns, 60'000'000'000);
+  EXPECT_NEAR(ev[0].freq_reduction_pct, 100.0 / 3.0, 1e-9);
+}
+
+TEST(Throttle, PassiveCoolingDeviceIsTheCauseButAFanIsNot) {
+  auto d = drop_run();
+  std::vector<std::pair<double, double>> fan;
+  std::vector<std::pair<double, double>> passive;
+  for (int t = 0; t < 100; ++t) {
+    fan.emplace_back(t, t >= 30 ? 1 : 0);
+    passive.emplace_back(t, t >= 40 && t < 60 ? 2 : 0);
+  }
+  d.sensors.push_back(series("cooling.pwm-fan", SensorKind::kCooling, "state", fan));
+  auto ev = detect_throttling(d, DetectOptions{});
+  ASSERT_EQ(ev.size(), 1U);
+  EXPECT_EQ(ev[0].cause, ThrottleCause::kUnknown); // a fan spinning up is not throttling
+  d.sensors.push_back(series("cooling.thermal-cpufreq-0", SensorKind::kCooling, "state", passive));
+  ev = detect_throttling(d, DetectOptions{});
+  ASSERT_EQ(ev.size(), 1U);
+  EXPECT_EQ(ev[0].cause, ThrottleCause::kCoolingDevice);
+}
+
+TEST(Throttle, TripEventAndRailSag) {
+  auto d = drop_run();
+  d.events.push_back(storage::EventRow{41'000'000'000, "thermal_trip", "zone=cpu-thermal temp=85C"});
+  auto ev = detect_throttling(d, DetectOptions{});
+  ASSERT_EQ(ev.size(), 1U);
+  EXPECT_EQ(ev[0].cause, ThrottleCause::kThermalTrip);
+
+  std::vector<std::pair<double, double>> rail;
+  for (int t = 0; t < 100; ++t) {
+    rail.emplace_back(t, t >= 39 && t < 58 ? 4.55 : 5.1);
+  }
+  d.sensors.push_back(series("ina219.board.bus_voltage", SensorKind::kVoltage, "V", rail));
+  ev = detect_throttling(d, DetectOptions{});
+  ASSERT_EQ(ev.size(), 1U);
+  EXPECT_EQ(ev[0].cause, ThrottleCause::kUnderVoltage); // outranks the trip
+  EXPECT_EQ(ev[0].start_ns, 39'000'000'000);
+}
+
+TEST(Throttle, IdleGovernorIsNotThrottling) {
+  RunData d = drop_run();
+  d.events = {{0, "phase_start", "name=idle load=0"}, {70'000'000'000, "phase_start", "name=load load=1"}};
+  d.phases = phases_from_events(d.events, d.duration_ns);
+  EXPECT_TRUE(detect_throttling(d, DetectOptions{}).empty());
+}
+
 TEST(Throttle, ZeroFlagsNoEvent) {
   EXPECT_TRUE(detect_throttling(flags_run({{0, 0}, {1, 0}, {2, 0}}), DetectOptions{}).empty());
 }

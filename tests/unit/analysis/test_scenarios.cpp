@@ -1,21 +1,38 @@
 // Tests analysis/report.cpp + detect.cpp end to end on synthetic runs with known truth and on
 // replays of real sbc-bench throttling traces (Pi 3 B thermal capping, Pi 3 B+ under-voltage).
+#include "analysis/figures.hpp"
+#include "analysis/html.hpp"
 #include "analysis/report.hpp"
+#include "analysis/report_output.hpp"
 #include "run_source.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 namespace es::analysis {
 namespace {
 
 using testing::open_run;
 
+/// Analyses `run`; with ES_ANALYSIS_REPORT_DIR set, also writes its HTML report and figures to
+/// $ES_ANALYSIS_REPORT_DIR/<run name>/ for a human to look at.
 RunReport analyse(const testing::SyntheticRun& run) {
   auto reader = open_run(run);
   auto rep = analyze_run(*reader, 1);
   EXPECT_TRUE(rep.ok()) << (rep.ok() ? "" : rep.error().message);
+  if (const char* dir = std::getenv("ES_ANALYSIS_REPORT_DIR"); dir != nullptr && rep.ok()) {
+    const auto out = std::filesystem::path(dir) / run.run.info.name;
+    std::filesystem::create_directories(out);
+    const auto charts = build_figures(rep.value());
+    EXPECT_TRUE(write_figures(charts, out).ok());
+    std::ofstream(out / "report.html") << render_html(rep.value(), charts);
+    std::ofstream txt(out / "report.txt");
+    write_report_text(rep.value(), txt);
+  }
   return std::move(rep).value();
 }
 
@@ -150,6 +167,9 @@ TEST(Replay, Pi3BPlusUnderVoltage1iH0) {
   ASSERT_EQ(rep.modes.size(), 2U);
   EXPECT_NEAR(rep.modes[0].center_ms, 20.0, 0.5);
   EXPECT_NEAR(rep.modes[1].center_ms, 40.0, 1.0);
+  // Modes map to the firmware-measured clock, not to what cpufreq claims.
+  EXPECT_DOUBLE_EQ(rep.modes[0].freq_hz, 1200e6);
+  EXPECT_DOUBLE_EQ(rep.modes[1].freq_hz, 600e6);
 }
 
 } // namespace

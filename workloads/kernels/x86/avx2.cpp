@@ -16,12 +16,12 @@
 //   The unpack permutes channels within 128-bit lanes (lo = {0-3, 8-11}, hi = {4-7, 12-15});
 //   bias, weights and scales are packed in that order and vpackssdw restores it.
 //   Packed tile: [16 x int32 bias'] [ceil(ks/2) x (lo 8 pairs, hi 8 pairs) int16] [16 x float]
-#include "workloads/kernels/microkernels.hpp"
+#include "workloads/kernels/x86/avx2_shared.hpp"
 
 #include <immintrin.h>
 
-#include <chrono>
 #include <cstring>
+#include <ctime>
 
 namespace es::kernels {
 namespace avx2 {
@@ -274,8 +274,9 @@ inline const std::int8_t* tap_ptr(const void* p, const DwconvArgs& args) {
   return p == args.zero ? b : b + args.input_offset;
 }
 
-void dwconv(const DwconvArgs& args) {
-  note_kernel_use(Isa::kAvx2, KernelKind::kDwconv);
+} // namespace
+
+void dwconv_impl(const DwconvArgs& args) {
   const std::size_t pairs = (args.ks + 1) / 2;
   const std::size_t tile_bytes = dw_tile_bytes(args.ks);
   const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
@@ -322,9 +323,8 @@ void dwconv(const DwconvArgs& args) {
 // ------------------------------------------------------------------------------------------
 // Elementwise add (exact int32 arithmetic, 16 elements per step).
 
-void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
-          const AddParams& params) {
-  note_kernel_use(Isa::kAvx2, KernelKind::kVadd);
+void vadd_impl(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
+               const AddParams& params) {
   const __m256i am = _mm256_set1_epi32(params.a_multiplier);
   const __m256i bm = _mm256_set1_epi32(params.b_multiplier);
   const __m256i bias = _mm256_set1_epi32(params.bias);
@@ -356,42 +356,71 @@ void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t
   }
 }
 
+std::size_t dwconv_packed_size_impl(std::size_t channels, std::size_t ks) {
+  return dwconv_packed_size(channels, ks);
+}
+
+void dwconv_pack_impl(const DwconvPackArgs& args, void* packed) { dwconv_pack(args, packed); }
+
+namespace {
+
+void dwconv(const DwconvArgs& args) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kDwconv);
+  dwconv_impl(args);
+}
+
+void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
+          const AddParams& params) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kVadd);
+  vadd_impl(n, a, b, y, params);
+}
+
 // ------------------------------------------------------------------------------------------
-// Peak: 12 independent vpmaddwd + vpaddd chains (16 MACs per vpmaddwd).
+// Peak: 12 independent vpmaddwd (16 MACs each, operands from L1) + vpaddd chains, the inner-loop
+// mix of the IGEMM. Timed in thread CPU time, so it reports what the core can do even on a
+// shared machine. The memory clobber forces fresh loads so nothing is hoisted or merged.
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 double peak(double seconds) {
-  __m256i acc[12];
+  alignas(64) static std::int16_t operands[12][16];
   for (int i = 0; i < 12; ++i) {
-    acc[i] = _mm256_set1_epi32(i);
+    for (int j = 0; j < 16; ++j) {
+      operands[i][j] = static_cast<std::int16_t>(i + j);
+    }
   }
-  __m256i a = _mm256_set1_epi16(3);
-  const __m256i b = _mm256_set1_epi16(5);
-  const auto start = std::chrono::steady_clock::now();
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+  __m256i a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+  const __m256i b = _mm256_set1_epi16(3);
+  const double start = thread_cpu_seconds();
   double elapsed = 0.0;
   std::uint64_t iterations = 0;
+  const auto* ops = reinterpret_cast<const __m256i*>(operands);
   do {
     for (int it = 0; it < 100000; ++it) {
-      acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(a, b));
-      acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(a, b));
-      acc[2] = _mm256_add_epi32(acc[2], _mm256_madd_epi16(a, b));
-      acc[3] = _mm256_add_epi32(acc[3], _mm256_madd_epi16(a, b));
-      acc[4] = _mm256_add_epi32(acc[4], _mm256_madd_epi16(a, b));
-      acc[5] = _mm256_add_epi32(acc[5], _mm256_madd_epi16(a, b));
-      acc[6] = _mm256_add_epi32(acc[6], _mm256_madd_epi16(a, b));
-      acc[7] = _mm256_add_epi32(acc[7], _mm256_madd_epi16(a, b));
-      acc[8] = _mm256_add_epi32(acc[8], _mm256_madd_epi16(a, b));
-      acc[9] = _mm256_add_epi32(acc[9], _mm256_madd_epi16(a, b));
-      acc[10] = _mm256_add_epi32(acc[10], _mm256_madd_epi16(a, b));
-      acc[11] = _mm256_add_epi32(acc[11], _mm256_madd_epi16(a, b));
-      __asm__("" : "+x"(a));
+      __asm__ volatile("" ::: "memory");
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_load_si256(ops + 0), b));
+      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_load_si256(ops + 1), b));
+      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_load_si256(ops + 2), b));
+      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_load_si256(ops + 3), b));
+      a4 = _mm256_add_epi32(a4, _mm256_madd_epi16(_mm256_load_si256(ops + 4), b));
+      a5 = _mm256_add_epi32(a5, _mm256_madd_epi16(_mm256_load_si256(ops + 5), b));
+      a6 = _mm256_add_epi32(a6, _mm256_madd_epi16(_mm256_load_si256(ops + 6), b));
+      a7 = _mm256_add_epi32(a7, _mm256_madd_epi16(_mm256_load_si256(ops + 7), b));
+      a8 = _mm256_add_epi32(a8, _mm256_madd_epi16(_mm256_load_si256(ops + 8), b));
+      a9 = _mm256_add_epi32(a9, _mm256_madd_epi16(_mm256_load_si256(ops + 9), b));
+      a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(_mm256_load_si256(ops + 10), b));
+      a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(_mm256_load_si256(ops + 11), b));
     }
     iterations += 100000;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    elapsed = thread_cpu_seconds() - start;
   } while (elapsed < seconds);
-  __m256i sum = acc[0];
-  for (int i = 1; i < 12; ++i) {
-    sum = _mm256_add_epi32(sum, acc[i]);
-  }
+  __m256i sum = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)),
+                                 _mm256_add_epi32(_mm256_add_epi32(a4, a5), _mm256_add_epi32(a6, a7)));
+  sum = _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_add_epi32(a8, a9), _mm256_add_epi32(a10, a11)));
   volatile int sink = _mm256_extract_epi32(sum, 0);
   (void)sink;
   return static_cast<double>(iterations) * 12.0 * 16.0 / elapsed;
