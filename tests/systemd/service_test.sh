@@ -1,90 +1,24 @@
 #!/usr/bin/env bash
-# End-to-end test of edgesoak.service under a real systemd (v252) booted as PID 1 of a private
-# PID + mount namespace, following shared/notes/systemd-in-namespace.md:
-#   - private tmpfs on /tmp, /run, /var/tmp (and /var/log), private UTS and network namespaces
-#     too (PID 1 sets the hostname and brings up lo); a minimal target whose units have
-#     DefaultDependencies=no; units only in /run/systemd/system; systemd logs only to the
-#     namespace's volatile journald (never to the host's /dev/kmsg or /dev/console);
-#   - /etc is an overlay (writes land in the test directory), so systemd-sysusers can create the
-#     edgesoak user and groups in the namespace's view only; /var/lib is a test directory;
-#     /usr/local is the test's DESTDIR install, so the unit runs exactly as installed;
-#   - only our own PIDs are killed, and the test waits for systemd to exit.
+# End-to-end test of edgesoak.service under a real systemd (v252) booted as PID 1 of private
+# namespaces (nslib.sh, after shared/notes/systemd-in-namespace.md). The unit runs exactly as
+# installed: `cmake --install` into a DESTDIR that is bound on /usr/local in the namespace;
+# systemd-sysusers/-tmpfiles create the user and state directory there (in the namespace's
+# overlay /etc and a test /var/lib).
 # Checks: READY + STATUS; kill -9 -> restart -> same run resumed as a new segment with a
-# segment_gap event; systemctl stop -> `stopped`; next start resumes it; hung worker -> watchdog
-# restart; bad configuration -> exit status 2, no restart loop, clear message.
+# segment_gap event; `edgesoak status` with and without systemd; systemctl stop -> `stopped`;
+# next start resumes it; hung worker -> watchdog restart; bad configuration -> exit status 2,
+# no restart loop, clear message in the journal.
 #
 # Usage: service_test.sh BUILD_DIR      Exit 77 = skipped (not root, no namespaces, no systemd).
+#        ES_SERVICE_SOAK=1 service_test.sh BUILD_DIR   two-minute soak with two kill -9 instead.
 set -uo pipefail
 
 BUILD=$(cd "${1:?usage: service_test.sh BUILD_DIR}" && pwd)
-SKIP=77
-skip() { echo "SKIP: $*"; exit $SKIP; }
-T0=$(date +%s)
-log() { echo "[$(($(date +%s) - T0))s] $*"; }
-
-[[ $(id -u) -eq 0 ]] || skip "needs root"
-for tool in unshare nsenter flock sqlite3 cmake; do
-  command -v "$tool" >/dev/null || skip "$tool not installed"
-done
-[[ -x /lib/systemd/systemd ]] || skip "/lib/systemd/systemd not installed"
-command -v systemctl >/dev/null || skip "systemctl not installed"
-unshare -pfm --mount-proc true 2>/dev/null || skip "PID/mount namespaces not permitted here"
-grep -qw overlay /proc/filesystems || skip "overlayfs not available"
+source "$(dirname "$0")/nslib.sh"
+ns_preflight sqlite3 cmake
 [[ -x $BUILD/daemon/edgesoakd && -x $BUILD/daemon/cli/edgesoak ]] || skip "programs not built"
-
-# One systemd-in-namespace test at a time on this machine: the cgroup hierarchies are shared
-# with the host, so two instances would both manage system.slice/edgesoak.service.
-exec 9>/run/lock/edgesoak-systemd-test.lock
-flock -w 600 9 || skip "another systemd test holds the lock for 10 minutes"
-
-W=$(mktemp -d "$BUILD/systemd-test.XXXXXX")
+ns_init "$BUILD" systemd-test
 ROOT=$W/root
-NSPID=""   # host PID of the bash that execs unshare (ours)
-SDPID=""   # host PID of the namespace's systemd (child of NSPID; ours)
-FAILS=0
-
-teardown() {
-  if [[ -n $SDPID && -d /proc/$SDPID ]]; then
-    ns journalctl --no-pager -o short-monotonic >"$W/journal.txt" 2>&1
-    nsenter -t "$SDPID" -m -p -- systemctl exit 0 >/dev/null 2>&1
-    for _ in $(seq 100); do
-      [[ -d /proc/$NSPID ]] || break
-      sleep 0.2
-    done
-    if [[ -d /proc/$SDPID ]]; then
-      echo "systemd did not exit in 20 s; killing our namespace's PID 1 ($SDPID)"
-      kill -9 "$SDPID" 2>/dev/null
-    fi
-  fi
-  [[ -n $NSPID ]] && wait "$NSPID" 2>/dev/null
-  remove_cgroups
-  if ((FAILS > 0)); then
-    echo "--- boot.log ---"
-    tail -n 20 "$W/boot.log" 2>/dev/null
-    echo "--- journal (last 80 lines) ---"
-    tail -n 80 "$W/journal.txt" 2>/dev/null
-    echo "--- kept $W for inspection ---"
-  else
-    rm -rf "$W"
-  fi
-}
-CGDIRS=()
-remove_cgroups() { :; }
-trap teardown EXIT
-
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-ns() { nsenter -t "$SDPID" -m -p -- "$@"; }
-prop() { ns systemctl show -p "$1" --value edgesoak.service; }
-# wait_for SECONDS COMMAND...: polls every 0.25 s until COMMAND succeeds.
-wait_for() {
-  local deadline=$(($(date +%s) + $1))
-  shift
-  until "$@"; do
-    (($(date +%s) >= deadline)) && return 1
-    sleep 0.25
-  done
-}
-is_active() { [[ $(prop ActiveState) == active ]]; }
 db() { sqlite3 -readonly "$W/varlib/edgesoak/edgesoak.db" "$@"; }
 
 # --- Stage: install into a DESTDIR exactly as `cmake --install` does -------------------------
@@ -121,14 +55,8 @@ safety:
 EOF
 }
 write_config
-mkdir -p "$W/varlib" "$W/etc-upper" "$W/etc-work" "$W/units"
 
-# --- Units for the namespace (copied into its private /run/systemd/system by boot.sh) -------
-cat >"$W/units/edgesoak-test.target" <<'EOF'
-[Unit]
-Description=edgesoak test target (nothing else starts)
-DefaultDependencies=no
-EOF
+# --- Units for the namespace (copied into its private /run/systemd/system) -----------------
 cp "$UNIT" "$W/units/edgesoak.service"
 # Drop-in: only what the test needs to differ. Everything else is the installed unit.
 #  - DefaultDependencies=no: the namespace has no sysinit/basic targets (recipe);
@@ -143,97 +71,15 @@ DefaultDependencies=no
 RestartSec=1s
 LimitCORE=0
 EOF
-cat >"$W/journald.conf" <<'EOF'
-[Journal]
-Storage=volatile
-ReadKMsg=no
-ForwardToSyslog=no
-ForwardToKMsg=no
-ForwardToConsole=no
-ForwardToWall=no
-EOF
-
-cat >"$W/boot.sh" <<EOF
-#!/bin/bash
-set -e
-mount --make-rprivate /
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /var/tmp
-mount -t tmpfs tmpfs /var/log
-# The cgroup hierarchies as seen from our cgroup namespace (rooted at edgesoak-test-<pid>).
-mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup
-while read -r fstype mnt opts; do
-  mkdir -p "\$mnt"
-  mount -t "\$fstype" -o "\$opts" "\$fstype" "\$mnt"
-done <$W/cgroup-mounts
-mount -t overlay overlay -o lowerdir=/etc,upperdir=$W/etc-upper,workdir=$W/etc-work /etc
+cat >"$W/boot-extra.sh" <<EOF
 mount --bind $W/varlib /var/lib
 mount --bind $ROOT/usr/local /usr/local
-mkdir -p /run/systemd/system /run/systemd/journald.conf.d /run/lock
-cp -r $W/units/. /run/systemd/system/
-cp $W/journald.conf /run/systemd/journald.conf.d/50-test.conf
-# The host's cgroup v1 controllers are shared with this systemd (hybrid hierarchy): accounting
-# off, so it never moves our processes out of the host's memory/cpu/pids cgroups.
-mkdir -p /etc/systemd/system.conf.d
-printf '[Manager]\nDefaultCPUAccounting=no\nDefaultIOAccounting=no\nDefaultIPAccounting=no\nDefaultBlockIOAccounting=no\nDefaultMemoryAccounting=no\nDefaultTasksAccounting=no\n' >/etc/systemd/system.conf.d/50-edgesoak-test.conf
-# The package's postinst does this: user + groups (sysusers.d), state directory (tmpfiles.d).
+# What the package's postinst does: user + groups (sysusers.d), state directory (tmpfiles.d).
 systemd-sysusers $ROOT$SYSUSERS_DIR/edgesoak.conf
 systemd-tmpfiles --create $ROOT$TMPFILES_DIR/edgesoak.conf
-exec /lib/systemd/systemd --system --unit=edgesoak-test.target --log-target=journal --log-level=info
 EOF
-chmod +x "$W/boot.sh"
-
-# --- cgroups: a private subtree in every hierarchy ------------------------------------------
-# The host's cgroup hierarchies are shared with the namespace. The namespace's processes start
-# in a new child cgroup of ours in every hierarchy and get a cgroup namespace rooted there
-# (boot.sh remounts the hierarchies), so everything its systemd creates (init.scope,
-# system.slice/...) lands under edgesoak-test-<pid> and is removed afterwards: no trace on the
-# host, and no clash with another systemd-in-namespace running at the same time.
-CGNAME=edgesoak-test-$$
-CGDIRS=()
-while read -r _ mnt fstype opts _; do
-  [[ $fstype == cgroup || $fstype == cgroup2 ]] || continue
-  if [[ $fstype == cgroup2 ]]; then
-    key="0:"
-  else
-    key=$(tr ',' '\n' <<<"$opts" | grep -Ev '^(rw|ro|relatime|noatime|nosuid|nodev|noexec|xattr|clone_children|nsdelegate)$' | paste -sd, -)
-  fi
-  cur=$(awk -F: -v k="$key" '(k == "0:" && $1 == "0") || (k != "0:" && $2 == k) { print $3 }' /proc/self/cgroup)
-  [[ -n $cur ]] || continue
-  dir=$mnt${cur%/}/$CGNAME
-  mkdir "$dir" || { fail "cannot create cgroup $dir"; exit 1; }
-  if [[ -f $dir/cpuset.cpus ]]; then # a new cpuset is empty until given CPUs and memory nodes
-    cat "$(dirname "$dir")/cpuset.cpus" >"$dir/cpuset.cpus"
-    cat "$(dirname "$dir")/cpuset.mems" >"$dir/cpuset.mems"
-  fi
-  CGDIRS+=("$dir")
-  echo "$fstype $mnt $opts" >>"$W/cgroup-mounts"
-done </proc/self/mounts
-remove_cgroups() {
-  local d
-  for d in "${CGDIRS[@]}"; do
-    [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-    [[ -d $d ]] && echo "warning: could not remove cgroup $d"
-  done
-}
-
-# --- Boot --------------------------------------------------------------------------------
-log "booting systemd in a private PID+mount namespace"
-setsid bash -c "echo \$\$ >'$W/ns.pid'; for d in ${CGDIRS[*]}; do echo \$\$ >\$d/cgroup.procs || exit 1; done
-  exec unshare -C -pfmun --mount-proc --fork '$W/boot.sh'" \
-  >"$W/boot.log" 2>&1 </dev/null &
-wait_for 10 test -s "$W/ns.pid" || { fail "namespace did not start"; exit 1; }
-NSPID=$(cat "$W/ns.pid")
-find_systemd() {
-  SDPID=$(cat /proc/"$NSPID"/task/*/children 2>/dev/null | awk '{print $1}')
-  [[ -n $SDPID && $(readlink /proc/"$SDPID"/exe 2>/dev/null) == */systemd ]]
-}
-wait_for 20 find_systemd || { fail "systemd did not start"; exit 1; }
-wait_for 30 bash -c "nsenter -t $SDPID -m -p -- systemctl is-system-running 2>/dev/null | grep -qE 'running|degraded|starting'" ||
-  { fail "systemd not answering"; exit 1; }
-log "systemd is PID 1 of the namespace (host PID $SDPID)"
-ns systemctl start systemd-journald.service || fail "journald did not start"
+mkdir -p "$W/varlib"
+ns_boot
 ns id edgesoak >/dev/null || fail "systemd-sysusers did not create the edgesoak user"
 ns id -nG edgesoak | grep -qw i2c || fail "edgesoak is not in group i2c"
 ns id -nG edgesoak | grep -qw video || fail "edgesoak is not in group video"
@@ -340,7 +186,6 @@ ns systemctl stop edgesoak.service
 
 # --- 4. hung worker -> watchdog restart -----------------------------------------------------
 log "4. hung worker (EDGESOAK_FAULT=hang_worker=3s, WatchdogSec=2s)"
-mkdir -p "$W/dropin"
 ns mkdir -p /run/systemd/system/edgesoak.service.d
 ns sh -c 'cat > /run/systemd/system/edgesoak.service.d/60-watchdog.conf' <<'EOF'
 [Service]
