@@ -14,7 +14,7 @@ set -uo pipefail
 BUILD=$(cd "${1:?usage: deb_install_test.sh BUILD_DIR}" && pwd)
 source "$(dirname "$0")/nslib.sh"
 ns_preflight dpkg sqlite3
-DEB=$(ls "$BUILD"/edgesoak_*.deb "$BUILD"/deb-test-tree/edgesoak_*.deb 2>/dev/null | head -1)
+DEB=$(cat "$BUILD/systemd-deb-test.path" 2>/dev/null)
 [[ -f $DEB ]] || skip "no edgesoak_*.deb (systemd.deb builds it)"
 ns_init "$BUILD" deb-install-test
 mkdir -p "$W/usr-upper" "$W/usr-work" "$W/varlib-upper" "$W/varlib-work"

@@ -32,6 +32,7 @@ DEB=$(ls "$PKG"/edgesoak_*.deb 2>/dev/null | head -1)
 arch=$(dpkg --print-architecture)
 [[ $(basename "$DEB") =~ ^edgesoak_[0-9]+\.[0-9]+\.[0-9]+_${arch}\.deb$ ]] || fail "file name $(basename "$DEB")"
 echo "== $(basename "$DEB")"
+echo "$DEB" >"$BUILD/systemd-deb-test.path" # for deb_install_test.sh
 
 contents=$(dpkg-deb -c "$DEB")
 echo "$contents" | awk '{print $1, $2, $6}'
