@@ -142,6 +142,14 @@ log "   StatusText: $(prop StatusText)"
 RUN=$(db "SELECT id FROM runs WHERE name='svc-test' ORDER BY id DESC LIMIT 1")
 [[ -n $RUN ]] || fail "no run recorded"
 
+# --- SIGHUP is logged and ignored; there is no reload ---------------------------------------
+PID_BEFORE=$(prop MainPID)
+ns systemctl kill -s SIGHUP --kill-whom=main edgesoak.service
+sleep 1
+[[ $(prop MainPID) == "$PID_BEFORE" ]] && is_active || fail "SIGHUP changed the service (MainPID $PID_BEFORE -> $(prop MainPID))"
+ns journalctl -u edgesoak.service --no-pager | grep -q "received SIGHUP: ignored" || fail "SIGHUP not logged"
+ns systemctl reload edgesoak.service 2>/dev/null && fail "systemctl reload succeeded (no ExecReload= expected)"
+
 # --- 2. kill -9 -> restart -> same run, new segment, gap recorded ----------------------------
 log "2. kill -9 of the main process"
 sleep 2
