@@ -5,9 +5,12 @@
 #include "daemon/storage/reader.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <limits>
 #include <optional>
