@@ -308,18 +308,19 @@ void print_text(const Snapshot& s, std::ostream& out) {
     out << buf;
   }
   out << "\n";
-  auto last = [&](const char* label, const LastValue& v, double scale, const char* fmt) {
+  auto last = [&](const char* label, const LastValue& v, double scale, int decimals,
+                  const char* unit) {
     out << "  " << label;
     if (!std::isfinite(v.value)) {
       out << "none\n";
       return;
     }
-    std::snprintf(buf, sizeof buf, fmt, v.value * scale);
+    std::snprintf(buf, sizeof buf, "%.*f %s", decimals, v.value * scale, unit);
     out << buf << " (" << v.sensor << " at " << hhmmss(v.t_s) << ")\n";
   };
-  last("hottest:    ", s.hottest, 1.0, "%.1f C");
-  last("frequency:  ", s.frequency, 1e-9, "%.2f GHz");
-  last("power:      ", s.power, 1.0, "%.2f W");
+  last("hottest:    ", s.hottest, 1.0, 1, "C");
+  last("frequency:  ", s.frequency, 1e-9, 2, "GHz");
+  last("power:      ", s.power, 1.0, 2, "W");
   out << "  segments:   " << s.segments.size() << ", gaps: " << s.gaps.size() << "\n";
   for (std::size_t i = 0; i < s.segments.size(); ++i) {
     const storage::SegmentRow& seg = s.segments[i];
