@@ -26,12 +26,11 @@ set(CPACK_PACKAGE_VENDOR "edgesoak")
 set(CPACK_PACKAGE_CONTACT "edgesoak maintainers <edgesoak@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "long-running int8 inference stress and thermal monitor for edge boards")
-set(CPACK_PACKAGE_DESCRIPTION
-    "edgesoakd runs multi-hour int8 inference on built-in quantized kernels while probes record\n"
-    "latency, CPU frequency, temperatures, throttling and power into one SQLite file; edgesoak\n"
-    "validates configurations, reports (HTML, SVG/PNG, JSON, CSV) and compares runs.\n"
-    "The service is installed but neither enabled nor started: systemctl enable --now edgesoak.")
-string(REPLACE ";" "" CPACK_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+  "edgesoakd runs multi-hour int8 inference on built-in quantized kernels while probes record\n"
+  "latency, CPU frequency, temperatures, throttling and power into one SQLite file. edgesoak\n"
+  "validates configurations, reports (HTML, SVG/PNG, JSON, CSV) and compares runs.\n"
+  "The service is installed but neither enabled nor started: systemctl enable --now edgesoak.")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_STRIP_FILES ON)
 
