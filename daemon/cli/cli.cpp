@@ -6,6 +6,7 @@
 #include "daemon/core/command.hpp"
 #include "daemon/core/exit_codes.hpp"
 #include "daemon/service/commands.hpp"
+#include "daemon/service/status.hpp"
 #include "probes/commands.hpp"
 #include "workloads/commands.hpp"
 
@@ -65,7 +66,7 @@ struct Command {
   std::string_view summary;
 };
 
-constexpr std::array<Command, 9> kCommands{{
+constexpr std::array<Command, 10> kCommands{{
     {"run", &cmd_run, "run a soak in the foreground and print its summary"},
     {"validate", &config::cmd_validate, "check a configuration file, explaining every problem"},
     {"report", &analysis::cmd_report, "summarise a recorded run (text, JSON, figures, HTML)"},
@@ -73,6 +74,7 @@ constexpr std::array<Command, 9> kCommands{{
     {"compare", &analysis::cmd_compare, "compare runs, boards or configurations side by side"},
     {"bench", &workloads::cmd_bench, "time a built-in model like TFLite's benchmark_model"},
     {"models", &workloads::cmd_models, "list the built-in int8 models"},
+    {"status", &service::cmd_status, "show the service and its current run: phase, progress, segments"},
     {"probe", &cmd_probe, "discover the board and every sensor, print a config snippet"},
     {"version", nullptr, "print version and build information"},
 }};
