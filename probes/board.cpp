@@ -71,12 +71,12 @@ std::string read_raw(const SysfsReader& r, std::string_view rel) {
 
 std::string arm_cpu_part_name(std::string_view implementer, std::string_view part) {
   static const std::map<std::string, std::string> arm{
-      {"0xd03", "Cortex-A53"}, {"0xd04", "Cortex-A35"}, {"0xd05", "Cortex-A55"},
-      {"0xd07", "Cortex-A57"}, {"0xd08", "Cortex-A72"}, {"0xd09", "Cortex-A73"},
-      {"0xd0a", "Cortex-A75"}, {"0xd0b", "Cortex-A76"}, {"0xd0c", "Neoverse-N1"},
-      {"0xd0d", "Cortex-A77"}, {"0xd41", "Cortex-A78"}, {"0xd42", "Cortex-A78AE"},
-      {"0xd44", "Cortex-X1"},  {"0xd46", "Cortex-A510"}, {"0xd47", "Cortex-A710"},
-      {"0xd4b", "Cortex-A78C"}, {"0xb76", "ARM1176"},    {"0xc07", "Cortex-A7"},
+      {"0xd03", "Cortex-A53"},  {"0xd04", "Cortex-A35"},  {"0xd05", "Cortex-A55"},
+      {"0xd07", "Cortex-A57"},  {"0xd08", "Cortex-A72"},  {"0xd09", "Cortex-A73"},
+      {"0xd0a", "Cortex-A75"},  {"0xd0b", "Cortex-A76"},  {"0xd0c", "Neoverse-N1"},
+      {"0xd0d", "Cortex-A77"},  {"0xd41", "Cortex-A78"},  {"0xd42", "Cortex-A78AE"},
+      {"0xd44", "Cortex-X1"},   {"0xd46", "Cortex-A510"}, {"0xd47", "Cortex-A710"},
+      {"0xd4b", "Cortex-A78C"}, {"0xb76", "ARM1176"},     {"0xc07", "Cortex-A7"},
   };
   static const std::map<std::string, std::string> nvidia{{"0x004", "Carmel"}};
   const std::string imp(trim(implementer));
@@ -144,9 +144,8 @@ BoardInfo detect_board(const Roots& roots) {
     const int n = count_lines_with(cpuinfo, "processor");
     std::string name = cpuinfo_field(cpuinfo, "model name");
     if (name.empty() || name.rfind("ARMv", 0) == 0) {
-      const std::string part_name =
-          arm_cpu_part_name(cpuinfo_field(cpuinfo, "CPU implementer"),
-                            cpuinfo_field(cpuinfo, "CPU part"));
+      const std::string part_name = arm_cpu_part_name(cpuinfo_field(cpuinfo, "CPU implementer"),
+                                                      cpuinfo_field(cpuinfo, "CPU part"));
       if (!part_name.empty()) {
         name = part_name;
       }

@@ -75,7 +75,7 @@ std::string config_snippet(const ProbeSetOptions& o, const std::set<std::string>
     y << "  devfs_root: " << o.roots.devfs.string() << "\n";
   }
   const std::vector<std::pair<std::string, std::string>> keys{
-      {"cpufreq", "cpufreq"}, {"thermal", "thermal"}, {"hwmon", "hwmon"},  {"system", "system"},
+      {"cpufreq", "cpufreq"}, {"thermal", "thermal"}, {"hwmon", "hwmon"},    {"system", "system"},
       {"rpi", "rpi"},         {"rails", "rails"},     {"devfreq", "devfreq"}};
   for (const auto& [key, probe] : keys) {
     std::size_t n = 0;
@@ -131,7 +131,8 @@ std::string json_quote(std::string_view s) {
     default:
       if (static_cast<unsigned char>(c) < 0x20) {
         char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        std::snprintf(buf, sizeof buf, "\\u%04x",
+                      static_cast<unsigned>(static_cast<unsigned char>(c)));
         o += buf;
       } else {
         o += c;
@@ -202,9 +203,8 @@ int run_probe_command(const ProbeSetOptions& options_in, const ProbeCommandOptio
       // Prefer the second sample; sparse sensors (trip points) only appear in the first.
       for (const auto* o : {&first[i], &second[i]}) {
         for (const auto& r : o->readings) {
-          if (r.index < mine.size() &&
-              (!mine[r.index].have || r.status == SampleStatus::kOk ||
-               mine[r.index].reading.status != SampleStatus::kOk)) {
+          if (r.index < mine.size() && (!mine[r.index].have || r.status == SampleStatus::kOk ||
+                                        mine[r.index].reading.status != SampleStatus::kOk)) {
             mine[r.index].reading = r;
             mine[r.index].have = true;
           }
@@ -229,8 +229,7 @@ int run_probe_command(const ProbeSetOptions& options_in, const ProbeCommandOptio
             << ", \"kind\": " << json_quote(to_string(r.spec.kind))
             << ", \"unit\": " << json_quote(r.spec.unit)
             << ", \"value\": " << (ok ? json_number(r.reading.value) : "null")
-            << ", \"status\": "
-            << json_quote(r.have ? to_string(r.reading.status) : "not_sampled")
+            << ", \"status\": " << json_quote(r.have ? to_string(r.reading.status) : "not_sampled")
             << ", \"source\": " << json_quote(r.spec.source)
             << ", \"probe\": " << json_quote(r.probe) << "}";
       }
@@ -254,15 +253,16 @@ int run_probe_command(const ProbeSetOptions& options_in, const ProbeCommandOptio
     out << "cpu:     " << board.cpu << "\n";
     out << "kernel:  " << board.kernel << "\n";
     out << "roots:   sysfs=" << options.roots.sysfs.string()
-        << " procfs=" << options.roots.procfs.string()
-        << " devfs=" << options.roots.devfs.string() << "\n\n";
+        << " procfs=" << options.roots.procfs.string() << " devfs=" << options.roots.devfs.string()
+        << "\n\n";
     std::size_t w = 20;
     for (const auto& r : rows) {
       w = std::max(w, r.spec.name.size());
     }
     out << "sensors (" << rows.size() << "):\n";
-    out << "  " << std::left << std::setw(static_cast<int>(w)) << "NAME" << "  " << std::setw(14)
-        << "VALUE" << std::setw(7) << "UNIT" << std::setw(12) << "KIND" << "SOURCE\n";
+    out << "  " << std::left << std::setw(static_cast<int>(w)) << "NAME"
+        << "  " << std::setw(14) << "VALUE" << std::setw(7) << "UNIT" << std::setw(12) << "KIND"
+        << "SOURCE\n";
     for (const auto& r : rows) {
       out << "  " << std::left << std::setw(static_cast<int>(w)) << r.spec.name << "  "
           << std::setw(14) << format_value(r) << std::setw(7) << r.spec.unit << std::setw(12)

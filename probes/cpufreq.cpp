@@ -13,7 +13,9 @@ namespace {
 constexpr const char* kCpuDir = "devices/system/cpu";
 constexpr const char* kPolicyDir = "devices/system/cpu/cpufreq";
 
-std::string source_of(const std::string& rel) { return "sysfs:/" + rel; }
+std::string source_of(const std::string& rel) {
+  return "sysfs:/" + rel;
+}
 
 // True if the file exists and reads as an integer right now (cpuinfo_cur_freq is 0400).
 bool readable_int(const SysfsReader& sysfs, const std::string& rel) {
@@ -126,6 +128,35 @@ CpufreqProbe::CpufreqProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
       m_cpus.push_back(std::move(cpu));
     }
   }
+  // x86 thermal throttle counters (monotonic; hardware.md §2.1).
+  if (auto cpus = sysfs.list(kCpuDir, "cpu")) {
+    std::set<std::int64_t> packages;
+    for (const auto& c : *cpus) {
+      if (!parse_int(std::string_view(c).substr(3)).ok()) {
+        continue;
+      }
+      const std::string dir = std::string(kCpuDir) + "/" + c + "/thermal_throttle/";
+      if (sysfs.read_int(dir + "core_throttle_count").ok()) {
+        Counter k;
+        k.name = c;
+        k.file = SysfsFile(sysfs.path(dir + "core_throttle_count"));
+        k.index = add_sensor(SensorSpec{"cpufreq." + c + ".core_throttles", SensorKind::kThrottle,
+                                        "count", source_of(dir + "core_throttle_count")});
+        m_counters.push_back(std::move(k));
+      }
+      const auto pkg =
+          sysfs.read_int(std::string(kCpuDir) + "/" + c + "/topology/physical_package_id")
+              .value_or(0);
+      if (sysfs.read_int(dir + "package_throttle_count").ok() && packages.insert(pkg).second) {
+        Counter k;
+        k.name = "package" + std::to_string(pkg);
+        k.file = SysfsFile(sysfs.path(dir + "package_throttle_count"));
+        k.index = add_sensor(SensorSpec{"cpufreq." + k.name + ".throttles", SensorKind::kThrottle,
+                                        "count", source_of(dir + "package_throttle_count")});
+        m_counters.push_back(std::move(k));
+      }
+    }
+  }
   finish_discovery();
 }
 
@@ -156,8 +187,7 @@ void CpufreqProbe::add_policy(const SysfsReader& sysfs, const std::string& dir,
     p.i_res_min = add_sensor(
         SensorSpec{prefix + "residency_min", SensorKind::kFrequency, "Hz", source_of(tis)});
   }
-  attach("stats/total_trans", "transitions", p.total_trans, p.i_trans, SensorKind::kOther,
-         "count");
+  attach("stats/total_trans", "transitions", p.total_trans, p.i_trans, SensorKind::kOther, "count");
   if (p.i_cur || p.i_max || p.i_res_mean) {
     m_policies.push_back(std::move(p));
   }
@@ -184,16 +214,16 @@ void CpufreqProbe::sample_policy(Policy& p, ProbeOutput& out) {
   const auto max_khz = khz(p.max_limit, p.i_max);
   const std::int64_t now = mono_now_ns();
   if (max_khz && p.prev_max_khz && *max_khz != *p.prev_max_khz) {
-    out.events.push_back(ProbeEvent{
-        now, "cpufreq_max_limit",
-        "policy=" + p.name + " from_hz=" + std::to_string(*p.prev_max_khz * 1000) +
-            " to_hz=" + std::to_string(*max_khz * 1000) +
-            (*max_khz < *p.prev_max_khz ? " change=cap" : " change=uncap")});
+    out.events.push_back(
+        ProbeEvent{now, "cpufreq_max_limit",
+                   "policy=" + p.name + " from_hz=" + std::to_string(*p.prev_max_khz * 1000) +
+                       " to_hz=" + std::to_string(*max_khz * 1000) +
+                       (*max_khz < *p.prev_max_khz ? " change=cap" : " change=uncap")});
   }
   if (min_khz && p.prev_min_khz && *min_khz != *p.prev_min_khz) {
     out.events.push_back(ProbeEvent{now, "cpufreq_min_limit",
-                                    "policy=" + p.name + " from_hz=" +
-                                        std::to_string(*p.prev_min_khz * 1000) +
+                                    "policy=" + p.name +
+                                        " from_hz=" + std::to_string(*p.prev_min_khz * 1000) +
                                         " to_hz=" + std::to_string(*min_khz * 1000)});
   }
   if (max_khz) {
@@ -253,10 +283,24 @@ void CpufreqProbe::do_sample(ProbeOutput& out) {
     }
     emit(out, c.index, *v != 0 ? 1.0 : 0.0, t);
     if (c.prev && (*c.prev != 0) != (*v != 0)) {
-      out.events.push_back(
-          ProbeEvent{t, *v != 0 ? "cpu_online" : "cpu_offline", "cpu=" + c.name});
+      out.events.push_back(ProbeEvent{t, *v != 0 ? "cpu_online" : "cpu_offline", "cpu=" + c.name});
     }
     c.prev = *v;
+  }
+  for (auto& k : m_counters) {
+    auto v = k.file.read_int();
+    const std::int64_t t = mono_now_ns();
+    if (v && k.prev && *v >= *k.prev) {
+      emit(out, k.index, static_cast<double>(*v - *k.prev), t);
+      if (*v > *k.prev) {
+        out.events.push_back(
+            ProbeEvent{t, "cpu_thermal_throttle",
+                       "scope=" + k.name + " count=" + std::to_string(*v - *k.prev)});
+      }
+    } else {
+      emit_gap(out, k.index, t);
+    }
+    k.prev = v ? std::optional<std::int64_t>(*v) : std::nullopt;
   }
 }
 

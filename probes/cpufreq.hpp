@@ -13,6 +13,9 @@
 //   cpufreq.policyN.residency_min   lowest frequency with non-zero residency in the window
 //   cpufreq.policyN.transitions     stats/total_trans delta over the window (count)
 //   cpufreq.cpuC.online             devices/system/cpu/cpuC/online (1/0); changes are events
+//   cpufreq.cpuC.core_throttles     x86: thermal_throttle/core_throttle_count delta over the
+//                                   window (count); > 0 emits "cpu_thermal_throttle"
+//   cpufreq.packageP.throttles      x86: package_throttle_count delta (first CPU of package P)
 // The first sample has no window: the residency and transition sensors are gaps then, and
 // again after a stats reset (counters going backwards).
 //
@@ -44,10 +47,10 @@ struct FreqTime {
 
 /// Residency statistics of one window.
 struct Residency {
-  double mean_hz = 0;    ///< Σ f·Δt / Σ Δt
-  double min_hz = 0;     ///< lowest f with Δt > 0
-  double max_hz = 0;     ///< highest f with Δt > 0
-  double seconds = 0;    ///< Σ Δt in seconds
+  double mean_hz = 0; ///< Σ f·Δt / Σ Δt
+  double min_hz = 0;  ///< lowest f with Δt > 0
+  double max_hz = 0;  ///< highest f with Δt > 0
+  double seconds = 0; ///< Σ Δt in seconds
 };
 
 /// Residency over the window between two time_in_state snapshots. Rows are matched by
@@ -86,11 +89,19 @@ private:
     std::optional<std::int64_t> prev;
   };
 
+  struct Counter {
+    std::string name; ///< "cpu1" or "package0"
+    SysfsFile file;
+    std::uint32_t index = 0;
+    std::optional<std::int64_t> prev;
+  };
+
   void add_policy(const SysfsReader& sysfs, const std::string& dir, const std::string& name);
   void sample_policy(Policy& p, ProbeOutput& out);
 
   std::vector<Policy> m_policies;
   std::vector<Cpu> m_cpus;
+  std::vector<Counter> m_counters;
 };
 
 } // namespace es::probes

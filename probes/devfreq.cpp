@@ -2,6 +2,9 @@
 
 #include "daemon/core/time.hpp"
 
+#include <string>
+#include <vector>
+
 namespace es::probes {
 
 DevfreqProbe::DevfreqProbe(const SysfsReader& sysfs, std::chrono::nanoseconds interval)
@@ -27,7 +30,19 @@ DevfreqProbe::DevfreqProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
     attach(dir + "/cur_freq", "cur", d.cur, d.i_cur, SensorKind::kFrequency, "Hz");
     attach(dir + "/max_freq", "max_limit", d.max, d.i_max, SensorKind::kFrequency, "Hz");
     attach(dir + "/min_freq", "min_limit", d.min, d.i_min, SensorKind::kFrequency, "Hz");
-    attach(dir + "/device/load", "load", d.load, d.i_load, SensorKind::kUtilization, "ratio");
+    // GPU load (per-mille): next to the devfreq device on most BSPs; L4T keeps it in gpu.0
+    // (jetson_stats' search list).
+    std::vector<std::string> loads{dir + "/device/load"};
+    if (n.find("gpu") != std::string::npos || n.find("ga10b") != std::string::npos ||
+        n.find("gv11b") != std::string::npos || n.find("gp10b") != std::string::npos) {
+      loads.push_back("devices/gpu.0/load");
+      loads.push_back("devices/platform/gpu.0/load");
+    }
+    for (const auto& l : loads) {
+      if (!d.i_load) {
+        attach(l, "load", d.load, d.i_load, SensorKind::kUtilization, "ratio");
+      }
+    }
     if (d.i_cur || d.i_max) {
       m_devices.push_back(std::move(d));
     }
@@ -56,10 +71,10 @@ void DevfreqProbe::do_sample(ProbeOutput& out) {
     read(d.min, d.i_min, 1.0);
     read(d.load, d.i_load, 1e-3);
     if (max && d.prev_max && *max != *d.prev_max) {
-      out.events.push_back(ProbeEvent{mono_now_ns(), "devfreq_max_limit",
-                                      "device=" + d.name + " from_hz=" + std::to_string(*d.prev_max) +
-                                          " to_hz=" + std::to_string(*max) +
-                                          (*max < *d.prev_max ? " change=cap" : " change=uncap")});
+      out.events.push_back(ProbeEvent{
+          mono_now_ns(), "devfreq_max_limit",
+          "device=" + d.name + " from_hz=" + std::to_string(*d.prev_max) + " to_hz=" +
+              std::to_string(*max) + (*max < *d.prev_max ? " change=cap" : " change=uncap")});
     }
     if (max) {
       d.prev_max = max;

@@ -7,7 +7,8 @@
 //   devfreq.D.max_limit  max_freq, Hz; a change emits "devfreq_max_limit" (thermal capping of
 //                        the GPU on Jetson shows up here, not in cpufreq)
 //   devfreq.D.min_limit  min_freq, Hz
-//   devfreq.D.load       <device>/load per-mille -> ratio 0..1 (Jetson GPU), if present
+//   devfreq.D.load       <device>/load per-mille -> ratio 0..1 (Jetson GPU), if present; for
+//                        GPU devices also devices/gpu.0/load and devices/platform/gpu.0/load
 
 #include "probes/probe_base.hpp"
 #include "probes/sysfs_reader.hpp"

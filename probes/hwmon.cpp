@@ -133,7 +133,11 @@ std::optional<HwmonAttr> parse_hwmon_attr(std::string_view file) {
 HwmonProbe::HwmonProbe(const SysfsReader& sysfs, std::chrono::nanoseconds interval,
                        HwmonOptions options)
     : ProbeBase("hwmon", interval) {
-  const bool real_root = sysfs.root() == std::filesystem::path(kDefaultSysfsRoot);
+  std::string root = sysfs.root().lexically_normal().string();
+  while (root.size() > 1 && root.back() == '/') {
+    root.pop_back(); // a trailing slash still names the real root
+  }
+  const bool real_root = root == kDefaultSysfsRoot;
   bool done = false;
   if (options.backend == HwmonBackend::kLibsensors ||
       (options.backend == HwmonBackend::kAuto && real_root)) {
@@ -207,7 +211,8 @@ bool HwmonProbe::discover_sysfs(const SysfsReader& sysfs, const HwmonOptions& op
       bool found = false;
       for (const auto& f : *files) {
         auto attr = parse_hwmon_attr(f);
-        if (!attr || (attr->item != "input" && !(attr->type == "power" && attr->item == "average"))) {
+        if (!attr ||
+            (attr->item != "input" && !(attr->type == "power" && attr->item == "average"))) {
           continue;
         }
         if (attr->type == "power" && attr->item == "average" &&
@@ -342,9 +347,9 @@ bool HwmonProbe::discover_libsensors(const HwmonOptions& options) {
       ch.scale = is_ina3221_shunt(c.prefix, type, channel) ? 1e-3 : 1.0;
       ch.chip = c.chip;
       ch.subfeature = sf->number;
-      ch.index = add_sensor(SensorSpec{name_prefix + "." + sanitize_name(label), unit->kind,
-                                       unit->unit,
-                                       std::string("libsensors:") + chip_text + "/" + sf->name});
+      ch.index =
+          add_sensor(SensorSpec{name_prefix + "." + sanitize_name(label), unit->kind, unit->unit,
+                                std::string("libsensors:") + chip_text + "/" + sf->name});
       m_channels.push_back(std::move(ch));
     }
   }
@@ -367,8 +372,8 @@ void HwmonProbe::do_sample(ProbeOutput& out) {
   for (auto& ch : m_channels) {
     if (ch.chip != nullptr) {
       double v = 0;
-      const int rc = sensors_get_value(static_cast<const sensors_chip_name*>(ch.chip),
-                                       ch.subfeature, &v);
+      const int rc =
+          sensors_get_value(static_cast<const sensors_chip_name*>(ch.chip), ch.subfeature, &v);
       const std::int64_t t = mono_now_ns();
       if (rc != 0) {
         emit_gap(out, ch.index, t);

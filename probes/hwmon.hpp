@@ -96,14 +96,13 @@ private:
     std::uint32_t index = 0;
     bool temperature = false;
     double scale = 1.0;
-    SysfsFile file;          ///< sysfs back-end
+    SysfsFile file;             ///< sysfs back-end
     const void* chip = nullptr; ///< libsensors back-end: const sensors_chip_name*
-    int subfeature = -1;     ///< libsensors subfeature number
+    int subfeature = -1;        ///< libsensors subfeature number
   };
 
   bool discover_sysfs(const SysfsReader& sysfs, const HwmonOptions& options);
   bool discover_libsensors(const HwmonOptions& options);
-
 
   HwmonBackend m_backend = HwmonBackend::kSysfs;
   std::vector<Channel> m_channels;

@@ -32,8 +32,8 @@ Result<std::unique_ptr<LinuxI2cBus>> LinuxI2cBus::open(const std::filesystem::pa
   if (fd < 0) {
     const int err = errno;
     return Error{err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 device.string() + ": open: " +
-                     std::error_code(err, std::generic_category()).message()};
+                 device.string() +
+                     ": open: " + std::error_code(err, std::generic_category()).message()};
   }
   unsigned long funcs = 0;
   if (::ioctl(fd, I2C_FUNCS, &funcs) != 0) {
@@ -102,8 +102,7 @@ Result<std::uint16_t> LinuxI2cBus::read_reg16_be(std::uint8_t addr, std::uint8_t
   return static_cast<std::uint16_t>(((data.word & 0xFF) << 8) | (data.word >> 8));
 }
 
-Result<void> LinuxI2cBus::write_reg16_be(std::uint8_t addr, std::uint8_t reg,
-                                         std::uint16_t value) {
+Result<void> LinuxI2cBus::write_reg16_be(std::uint8_t addr, std::uint8_t reg, std::uint16_t value) {
   if (auto s = select(addr); !s) {
     return s.error();
   }

@@ -28,7 +28,8 @@ public:
 
   /// Reads the 16-bit register `reg` of the device at 7-bit address `addr` (pointer write then
   /// 2-byte read; MSB first on the wire).
-  [[nodiscard]] virtual Result<std::uint16_t> read_reg16_be(std::uint8_t addr, std::uint8_t reg) = 0;
+  [[nodiscard]] virtual Result<std::uint16_t> read_reg16_be(std::uint8_t addr,
+                                                            std::uint8_t reg) = 0;
 
   /// Writes `value` to register `reg` ([reg, MSB, LSB] on the wire).
   [[nodiscard]] virtual Result<void> write_reg16_be(std::uint8_t addr, std::uint8_t reg,
@@ -48,7 +49,8 @@ public:
 class LinuxI2cBus final : public I2cBus {
 public:
   /// Opens `device` (e.g. devfs_root / "i2c-1") read-write. Fails with the errno text.
-  [[nodiscard]] static Result<std::unique_ptr<LinuxI2cBus>> open(const std::filesystem::path& device);
+  [[nodiscard]] static Result<std::unique_ptr<LinuxI2cBus>>
+  open(const std::filesystem::path& device);
 
   ~LinuxI2cBus() override;
   LinuxI2cBus(const LinuxI2cBus&) = delete;
@@ -63,7 +65,8 @@ public:
   [[nodiscard]] bool uses_rdwr() const noexcept { return m_rdwr; }
 
 private:
-  LinuxI2cBus(int fd, std::string path, bool rdwr) : m_fd(fd), m_path(std::move(path)), m_rdwr(rdwr) {}
+  LinuxI2cBus(int fd, std::string path, bool rdwr)
+      : m_fd(fd), m_path(std::move(path)), m_rdwr(rdwr) {}
   Result<void> select(std::uint8_t addr);
 
   int m_fd = -1;

@@ -138,7 +138,8 @@ std::uint32_t adc_conversion_us(std::uint8_t code) noexcept {
     static constexpr std::array<std::uint32_t, 4> kBits{84, 148, 276, 532};
     return kBits[code & 0b11];
   }
-  static constexpr std::array<std::uint32_t, 8> kAvg{532, 1060, 2130, 4260, 8510, 17020, 34050, 68100};
+  static constexpr std::array<std::uint32_t, 8> kAvg{532,  1060,  2130,  4260,
+                                                     8510, 17020, 34050, 68100};
   return kAvg[code & 0b111];
 }
 
@@ -190,13 +191,13 @@ Result<std::uint8_t> avg_code(int samples) {
 
 std::uint16_t config_word(std::uint8_t avg, std::uint8_t mode) noexcept {
   // Bits 14:12 read 100; VBUSCT = VSHCT = 100 (1.1 ms).
-  return static_cast<std::uint16_t>(0x4000U | (avg & 0x7U) << 9 | 4U << 6 | 4U << 3 | (mode & 0x7U));
+  return static_cast<std::uint16_t>(0x4000U | (avg & 0x7U) << 9 | 4U << 6 | 4U << 3 |
+                                    (mode & 0x7U));
 }
 
 Result<ina219::Calibration> calibrate(double shunt_ohms, double max_current_a,
                                       std::optional<double> current_lsb_a) {
-  return calibrate_generic(0.00512, 25.0, 0x7FFF, false, shunt_ohms, max_current_a,
-                           current_lsb_a);
+  return calibrate_generic(0.00512, 25.0, 0x7FFF, false, shunt_ohms, max_current_a, current_lsb_a);
 }
 
 } // namespace ina226
@@ -208,10 +209,12 @@ Result<Ina2xxDevice> Ina2xxDevice::create(const Ina219Options& o, I2cBus& bus) {
   if (o.chip == "ina226") {
     d.m_ina226 = true;
   } else if (o.chip != "ina219") {
-    return make_error(ErrorCode::kInvalidArgument, "chip must be ina219 or ina226, got '" + o.chip + "'");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "chip must be ina219 or ina226, got '" + o.chip + "'");
   }
   if (o.address < 0x40 || o.address > 0x4F) {
-    return make_error(ErrorCode::kInvalidArgument, "address must be 0x40..0x4f, got " + hex8(o.address));
+    return make_error(ErrorCode::kInvalidArgument,
+                      "address must be 0x40..0x4f, got " + hex8(o.address));
   }
   d.m_addr = static_cast<std::uint8_t>(o.address);
   if (!(o.shunt_ohms > 0) || !(o.max_current_a > 0)) {
@@ -383,8 +386,9 @@ Result<Ina2xxSample> Ina2xxDevice::read() {
   }
   // Brown-out or reset: Cal back to 0 makes current and power read 0 although the shunt
   // shows current. Check Cal and re-write it (the kernel driver does the same).
-  const double expected_counts = std::fabs(static_cast<double>(static_cast<std::int16_t>(shunt_raw))) *
-                                 m_cal.cal / (m_ina226 ? 2048.0 : 4096.0);
+  const double expected_counts =
+      std::fabs(static_cast<double>(static_cast<std::int16_t>(shunt_raw))) * m_cal.cal /
+      (m_ina226 ? 2048.0 : 4096.0);
   if (*current == 0 && *power == 0 && expected_counts >= 2.0) {
     auto cal = reg(ina219::kRegCalibration);
     if (!cal) {
@@ -423,7 +427,8 @@ Result<std::unique_ptr<Ina219Probe>> Ina219Probe::create(const Ina219Options& op
   if (auto c = dev->configure(); !c) {
     return c.error().with_context(options.name);
   }
-  const auto interval = std::max<std::chrono::nanoseconds>(options.interval, dev->conversion_time());
+  const auto interval =
+      std::max<std::chrono::nanoseconds>(options.interval, dev->conversion_time());
   // The device holds a pointer to *bus; the unique_ptr keeps its address stable.
   return std::unique_ptr<Ina219Probe>(
       new Ina219Probe(options, std::move(bus), std::move(*dev), interval));
@@ -469,22 +474,22 @@ void Ina219Probe::do_sample(ProbeOutput& out) {
                  m_bus->describe(), hex8(m_options.address), s.error().message, n);
       out.events.push_back(ProbeEvent{t, "i2c_error",
                                       "name=" + m_options.name + " bus=" + m_bus->describe() +
-                                          " addr=" + hex8(m_options.address) +
-                                          " err=" + s.error().message +
-                                          " count=" + std::to_string(n)});
+                                          " addr=" + hex8(m_options.address) + " err=" +
+                                          s.error().message + " count=" + std::to_string(n)});
     }
     if (m_failures >= 3) {
       // Back off: skip 1, 2, 4, ... samples, at most about one second's worth.
       const auto per_second = std::max<std::int64_t>(1, std::chrono::seconds(1) / interval());
-      m_skip_span = static_cast<int>(std::min<std::int64_t>(per_second, std::max(1, m_skip_span * 2)));
+      m_skip_span =
+          static_cast<int>(std::min<std::int64_t>(per_second, std::max(1, m_skip_span * 2)));
       m_skip = m_skip_span;
     }
     return;
   }
   if (m_failures > 0) {
-    out.events.push_back(ProbeEvent{t, "i2c_recovered",
-                                    "name=" + m_options.name +
-                                        " failed_samples=" + std::to_string(m_failures)});
+    out.events.push_back(
+        ProbeEvent{t, "i2c_recovered",
+                   "name=" + m_options.name + " failed_samples=" + std::to_string(m_failures)});
     m_failures = 0;
     m_skip_span = 0;
   }
@@ -495,8 +500,8 @@ void Ina219Probe::do_sample(ProbeOutput& out) {
   if (s->gain_changed) {
     char fs[32];
     std::snprintf(fs, sizeof fs, "%.0f", ina219::pga_full_scale_v(m_dev.pga()) * 1000.0);
-    out.events.push_back(ProbeEvent{t, "ina219_gain_change",
-                                    "name=" + m_options.name + " shunt_range_mv=" + fs});
+    out.events.push_back(
+        ProbeEvent{t, "ina219_gain_change", "name=" + m_options.name + " shunt_range_mv=" + fs});
   }
   if (s->overflow != m_overflowing) {
     out.events.push_back(ProbeEvent{t, s->overflow ? "ina219_overflow" : "ina219_overflow_end",

@@ -24,12 +24,12 @@
 #include "probes/probe_set.hpp"
 
 #include <chrono>
-#include <filesystem>
-#include <vector>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace es {
 class RateLimiter;
@@ -62,9 +62,9 @@ enum class Pga : std::uint8_t { kDiv1 = 0, kDiv2 = 1, kDiv4 = 2, kDiv8 = 3 };
 
 /// Decoded bus-voltage register (hardware.md §1.5).
 struct BusVoltage {
-  double volts = 0;           ///< (raw >> 3) * 4 mV
+  double volts = 0;              ///< (raw >> 3) * 4 mV
   bool conversion_ready = false; ///< CNVR, bit 1
-  bool overflow = false;      ///< OVF, bit 0: current/power are meaningless
+  bool overflow = false;         ///< OVF, bit 0: current/power are meaningless
 };
 [[nodiscard]] BusVoltage decode_bus(std::uint16_t raw) noexcept;
 
@@ -89,9 +89,9 @@ struct BusVoltage {
 
 /// Calibration (hardware.md §1.6).
 struct Calibration {
-  std::uint16_t cal = 0;       ///< value written (bit 0 cleared: the chip cannot store it)
-  double current_lsb_a = 0;    ///< effective LSB of the current register = 0.04096/(cal*R)
-  double power_lsb_w = 0;      ///< 20 x current_lsb_a
+  std::uint16_t cal = 0;    ///< value written (bit 0 cleared: the chip cannot store it)
+  double current_lsb_a = 0; ///< effective LSB of the current register = 0.04096/(cal*R)
+  double power_lsb_w = 0;   ///< 20 x current_lsb_a
 };
 
 /// Calibration for `shunt_ohms` and `max_current_a`. With `current_lsb_a` unset, the LSB is
@@ -123,8 +123,9 @@ inline constexpr std::uint16_t kMaskOvf = 1U << 2;  ///< math overflow
 /// Config word: 0x4000 | AVG<<9 | VBUSCT<<6 | VSHCT<<3 | MODE (conversion times 1.1 ms).
 [[nodiscard]] std::uint16_t config_word(std::uint8_t avg, std::uint8_t mode = 7) noexcept;
 /// Cal = trunc(0.00512/(LSB*R)), 15 bits; effective LSB = 0.00512/(Cal*R).
-[[nodiscard]] Result<ina219::Calibration> calibrate(double shunt_ohms, double max_current_a,
-                                                    std::optional<double> current_lsb_a = std::nullopt);
+[[nodiscard]] Result<ina219::Calibration>
+calibrate(double shunt_ohms, double max_current_a,
+          std::optional<double> current_lsb_a = std::nullopt);
 
 } // namespace ina226
 
@@ -138,8 +139,8 @@ struct Ina2xxSample {
   std::optional<double> power_w;   ///< nullopt while the chip reports overflow
   bool conversion_ready = true;    ///< false: no new conversion since the previous sample
   bool overflow = false;
-  bool recalibrated = false;       ///< Cal was found lost and re-written during this read
-  bool gain_changed = false;       ///< auto-gain stepped the PGA during this read
+  bool recalibrated = false; ///< Cal was found lost and re-written during this read
+  bool gain_changed = false; ///< auto-gain stepped the PGA during this read
 };
 
 /// Configures and reads one INA219/INA226 over an I2cBus. Not thread-safe.
@@ -222,8 +223,8 @@ private:
   Ina2xxDevice m_dev;
   std::uint32_t m_i_bus = 0, m_i_shunt = 0, m_i_current = 0, m_i_power = 0;
   int m_failures = 0;
-  int m_skip = 0;       ///< samples left to skip while backing off
-  int m_skip_span = 0;  ///< current back-off span in samples
+  int m_skip = 0;      ///< samples left to skip while backing off
+  int m_skip_span = 0; ///< current back-off span in samples
   bool m_overflowing = false;
   std::unique_ptr<RateLimiter> m_limiter; ///< failure log rate limit
 };
@@ -232,9 +233,9 @@ private:
 
 /// One INA2xx found on a user-space bus.
 struct FoundIna2xx {
-  int bus = 0;        ///< N of /dev/i2c-N
-  int address = 0;    ///< 0x40..0x4F
-  std::string chip;   ///< "ina219" (power-on config 0x399F) or "ina226" (IDs 0x5449/0x2260)
+  int bus = 0;      ///< N of /dev/i2c-N
+  int address = 0;  ///< 0x40..0x4F
+  std::string chip; ///< "ina219" (power-on config 0x399F) or "ina226" (IDs 0x5449/0x2260)
 };
 
 /// Read-only scan of every <devfs>/i2c-N at 0x40..0x4F: reads the configuration register and,

@@ -31,8 +31,7 @@ void ProbeBase::emit(ProbeOutput& out, std::uint32_t index, double value, std::i
 
 void ProbeBase::emit_gap(ProbeOutput& out, std::uint32_t index, std::int64_t t_ns,
                          SampleStatus status) {
-  out.readings.push_back(
-      Reading{index, t_ns, std::numeric_limits<double>::quiet_NaN(), status});
+  out.readings.push_back(Reading{index, t_ns, std::numeric_limits<double>::quiet_NaN(), status});
 }
 
 void ProbeBase::sample(ProbeOutput& out) {
@@ -40,9 +39,11 @@ void ProbeBase::sample(ProbeOutput& out) {
   try {
     do_sample(out);
   } catch (const std::exception& e) {
-    out.events.push_back(ProbeEvent{mono_now_ns(), "probe_error", "probe=" + m_name + " what=" + e.what()});
+    out.events.push_back(
+        ProbeEvent{mono_now_ns(), "probe_error", "probe=" + m_name + " what=" + e.what()});
   } catch (...) {
-    out.events.push_back(ProbeEvent{mono_now_ns(), "probe_error", "probe=" + m_name + " what=unknown"});
+    out.events.push_back(
+        ProbeEvent{mono_now_ns(), "probe_error", "probe=" + m_name + " what=unknown"});
   }
   const std::int64_t t1 = mono_now_ns();
   m_last_cost_ns = t1 - t0;

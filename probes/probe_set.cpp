@@ -36,8 +36,8 @@ std::string shown(const std::filesystem::path& root, const char* rel) {
 
 // Power-monitor chips the rails probe reads with rail semantics (hardware.md §1.9, §1.11).
 std::vector<std::string> rail_chip_names() {
-  return {"ina209", "ina219", "ina220", "ina226", "ina230", "ina231", "ina233",
-          "ina237", "ina238", "ina260", "ina3221"};
+  return {"ina209", "ina219", "ina220", "ina226", "ina230", "ina231",
+          "ina233", "ina237", "ina238", "ina260", "ina3221"};
 }
 
 const std::vector<std::pair<std::string, Factory>>& factories() {
@@ -64,7 +64,8 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
            h.exclude_chips = rail_chip_names();
          }
          return keep_if_any(std::make_unique<HwmonProbe>(sysfs, o.interval_for("hwmon"), h), why,
-                            "no hwmon chips under " + shown(o.roots.sysfs, "class/hwmon"));
+                            "no hwmon sensors (besides rail monitors) under " +
+                                shown(o.roots.sysfs, "class/hwmon"));
        }},
       {"system",
        [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
@@ -79,17 +80,16 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
          if (auto m = rpi::VcioMailbox::open(o.roots.devfs / "vcio")) {
            mailbox = std::move(*m);
          }
-         return keep_if_any(std::make_unique<RpiProbe>(sysfs, std::move(mailbox),
-                                                       o.interval_for("rpi")),
-                            why,
-                            "no firmware mailbox at " + (o.roots.devfs / "vcio").string() +
-                                " and no get_throttled or rpi_volt under " + o.roots.sysfs.string());
+         return keep_if_any(
+             std::make_unique<RpiProbe>(sysfs, std::move(mailbox), o.interval_for("rpi")), why,
+             "no firmware mailbox at " + (o.roots.devfs / "vcio").string() +
+                 " and no get_throttled or rpi_volt under " + o.roots.sysfs.string());
        }},
       {"rails",
        [](const ProbeSetOptions& o, std::string& why) -> std::unique_ptr<Probe> {
          const SysfsReader sysfs(o.roots.sysfs);
          return keep_if_any(std::make_unique<RailsProbe>(sysfs, o.interval_for("rails")), why,
-                            "no ina2xx/ina3221 hwmon or ina3221x iio rails under " +
+                            "no ina2xx/ina3221 hwmon, ina3221x iio or RAPL rails under " +
                                 o.roots.sysfs.string());
        }},
       {"pmic",
@@ -106,15 +106,16 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
          if (auto m = rpi::VcioMailbox::open(o.roots.devfs / "vcio")) {
            std::shared_ptr<rpi::Mailbox> mb(std::move(*m));
            if (rpi::gencmd(*mb, "pmic_read_adc").ok()) {
-             auto p = std::make_unique<PmicProbe>([mb] { return rpi::gencmd(*mb, "pmic_read_adc"); },
-                                                  "mailbox:gencmd pmic_read_adc", interval);
+             auto p =
+                 std::make_unique<PmicProbe>([mb] { return rpi::gencmd(*mb, "pmic_read_adc"); },
+                                             "mailbox:gencmd pmic_read_adc", interval);
              return keep_if_any(std::move(p), why, "pmic_read_adc returned no rails");
            }
          }
          const std::string model = detect_board(o.roots).model;
-         const bool pi5 = model.rfind("Raspberry Pi", 0) == 0 &&
-                          (model.find("Pi 5") != std::string::npos ||
-                           model.find("Module 5") != std::string::npos);
+         const bool pi5 =
+             model.rfind("Raspberry Pi", 0) == 0 && (model.find("Pi 5") != std::string::npos ||
+                                                     model.find("Module 5") != std::string::npos);
          if (!pi5) {
            why = "not a Raspberry Pi 5 (model '" + model + "')";
            return nullptr;

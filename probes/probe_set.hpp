@@ -10,8 +10,9 @@
 // ProbeSet::skipped, e.g. "thermal: no zones under /sys/class/thermal".
 //
 // Probe names (keys of ProbeSetOptions::probes): cpufreq, thermal, hwmon, system, rpi, rails,
-// pmic, devfreq ("pmic" is also off when "rails" is off; its interval is at least 1 s). INA219/INA226 devices are configured one by one in ProbeSetOptions::ina219 and named
-// after Ina219Options::name.
+// pmic, devfreq ("pmic" is also off when "rails" is off; its interval is at least 1 s).
+// INA219/INA226 devices are configured one by one in ProbeSetOptions::ina219 and named after
+// Ina219Options::name.
 
 #include "probes/hwmon.hpp"
 #include "probes/probe.hpp"
@@ -45,16 +46,16 @@ struct ProbeToggle {
 /// One INA219 (or INA226) on a user-space I2C bus (/dev/i2c-<bus> under Roots::devfs).
 /// Mirrors the config keys of es::config::Ina219Device.
 struct Ina219Options {
-  std::string name = "ina219";       ///< sensor prefix: "<name>.bus_voltage", ...
-  int bus = 1;                       ///< /dev/i2c-<bus>
-  int address = 0x40;                ///< 7-bit address, 0x40..0x4F
-  double shunt_ohms = 0.1;           ///< shunt resistor
-  double max_current_a = 3.2;        ///< expected maximum current (sets Current_LSB)
+  std::string name = "ina219"; ///< sensor prefix: "<name>.bus_voltage", ...
+  int bus = 1;                 ///< /dev/i2c-<bus>
+  int address = 0x40;          ///< 7-bit address, 0x40..0x4F
+  double shunt_ohms = 0.1;     ///< shunt resistor
+  double max_current_a = 3.2;  ///< expected maximum current (sets Current_LSB)
   std::chrono::nanoseconds interval = std::chrono::milliseconds(10); ///< up to 200 Hz (5 ms)
-  int bus_range_v = 32;              ///< 16 or 32 (INA219 BRNG)
-  int adc_samples = 1;               ///< 1 (12-bit) or 2, 4, ..., 128 averaged samples
-  bool auto_gain = false;            ///< INA219: raise the PGA gain on overflow
-  std::string chip = "ina219";       ///< "ina219" or "ina226"
+  int bus_range_v = 32;                                              ///< 16 or 32 (INA219 BRNG)
+  int adc_samples = 1;         ///< 1 (12-bit) or 2, 4, ..., 128 averaged samples
+  bool auto_gain = false;      ///< INA219: raise the PGA gain on overflow
+  std::string chip = "ina219"; ///< "ina219" or "ina226"
 };
 
 /// Everything make_probes needs.

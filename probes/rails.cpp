@@ -3,10 +3,10 @@
 #include "daemon/core/time.hpp"
 
 #include <algorithm>
-#include <cstring>
-#include <fcntl.h>
 #include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <fcntl.h>
 #include <map>
 #include <poll.h>
 #include <spawn.h>
@@ -20,7 +20,9 @@ namespace es::probes {
 
 namespace {
 
-std::string lower_ascii(std::string_view s) { return sanitize_name(s); }
+std::string lower_ascii(std::string_view s) {
+  return sanitize_name(s);
+}
 
 std::string basename_of(std::string_view p) {
   while (!p.empty() && p.back() == '/') {
@@ -31,12 +33,14 @@ std::string basename_of(std::string_view p) {
 }
 
 bool is_ina2xx(std::string_view name) {
-  static const char* k[] = {"ina209", "ina219", "ina220", "ina226", "ina230", "ina231",
-                            "ina233", "ina237", "ina238", "ina260"};
+  static const char* k[] = {"ina209", "ina219", "ina220", "ina226", "ina230",
+                            "ina231", "ina233", "ina237", "ina238", "ina260"};
   return std::any_of(std::begin(k), std::end(k), [&](const char* n) { return name == n; });
 }
 
-bool is_total_rail(std::string_view label) { return label == "VDD_IN" || label == "POM_5V_IN"; }
+bool is_total_rail(std::string_view label) {
+  return label == "VDD_IN" || label == "POM_5V_IN";
+}
 
 } // namespace
 
@@ -84,6 +88,22 @@ std::vector<PmicChannel> parse_pmic_read_adc(std::string_view text) {
     out.push_back(std::move(ch));
   }
   return out;
+}
+
+std::optional<double> rapl_power_w(std::uint64_t prev_uj, std::uint64_t cur_uj,
+                                   std::uint64_t max_range_uj, double dt_s) noexcept {
+  if (!(dt_s > 0)) {
+    return std::nullopt;
+  }
+  std::uint64_t delta = 0;
+  if (cur_uj >= prev_uj) {
+    delta = cur_uj - prev_uj;
+  } else if (max_range_uj >= prev_uj) {
+    delta = (max_range_uj - prev_uj) + cur_uj; // one wrap
+  } else {
+    return std::nullopt;
+  }
+  return static_cast<double>(delta) * 1e-6 / dt_s;
 }
 
 Result<std::string> run_command(const std::vector<std::string>& argv,
@@ -147,12 +167,13 @@ Result<std::string> run_command(const std::vector<std::string>& argv,
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    return make_error(ErrorCode::kTimeout, argv[0] + ": timed out after " +
-                                               std::to_string(timeout.count()) + " ms");
+    return make_error(ErrorCode::kTimeout,
+                      argv[0] + ": timed out after " + std::to_string(timeout.count()) + " ms");
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return make_error(ErrorCode::kIo, argv[0] + ": exit status " +
-                                          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+    return make_error(ErrorCode::kIo,
+                      argv[0] + ": exit status " +
+                          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1));
   }
   return output;
 }
@@ -160,7 +181,8 @@ Result<std::string> run_command(const std::vector<std::string>& argv,
 // --- RailsProbe ---
 
 std::size_t RailsProbe::add_channel(const std::string& name, SensorKind kind, const char* unit,
-                                    const SysfsReader& sysfs, const std::string& rel, double scale) {
+                                    const SysfsReader& sysfs, const std::string& rel,
+                                    double scale) {
   Channel ch;
   ch.file = SysfsFile(sysfs.path(rel));
   ch.scale = scale;
@@ -237,13 +259,16 @@ RailsProbe::RailsProbe(const SysfsReader& sysfs, std::chrono::nanoseconds interv
     if (f.kind == 0) {
       std::optional<std::size_t> power;
       if (sysfs.exists(f.dir + "/in1_input")) {
-        add_channel(base + ".bus_voltage", SensorKind::kVoltage, "V", sysfs, f.dir + "/in1_input", 1e-3);
+        add_channel(base + ".bus_voltage", SensorKind::kVoltage, "V", sysfs, f.dir + "/in1_input",
+                    1e-3);
       }
       if (sysfs.exists(f.dir + "/in0_input")) {
-        add_channel(base + ".shunt_voltage", SensorKind::kVoltage, "V", sysfs, f.dir + "/in0_input", 1e-3);
+        add_channel(base + ".shunt_voltage", SensorKind::kVoltage, "V", sysfs, f.dir + "/in0_input",
+                    1e-3);
       }
       if (sysfs.exists(f.dir + "/curr1_input")) {
-        add_channel(base + ".current", SensorKind::kCurrent, "A", sysfs, f.dir + "/curr1_input", 1e-3);
+        add_channel(base + ".current", SensorKind::kCurrent, "A", sysfs, f.dir + "/curr1_input",
+                    1e-3);
       }
       if (sysfs.exists(f.dir + "/power1_input")) {
         add_channel(base + ".power", SensorKind::kPower, "W", sysfs, f.dir + "/power1_input", 1e-6);
@@ -253,13 +278,15 @@ RailsProbe::RailsProbe(const SysfsReader& sysfs, std::chrono::nanoseconds interv
       const std::size_t v = add_channel(base + ".voltage", SensorKind::kVoltage, "V", sysfs,
                                         f.dir + "/in" + c + "_input", 1e-3);
       if (sysfs.exists(curr)) {
-        const std::size_t i = add_channel(base + ".current", SensorKind::kCurrent, "A", sysfs, curr, 1e-3);
+        const std::size_t i =
+            add_channel(base + ".current", SensorKind::kCurrent, "A", sysfs, curr, 1e-3);
         Product p;
         p.volt = v;
         p.curr = i;
-        p.index = add_sensor(SensorSpec{base + ".power", SensorKind::kPower, "W",
-                                        "computed:" + m_sensors[m_channels[v].index].source.substr(6) +
-                                            " x curr" + c + "_input"});
+        p.index =
+            add_sensor(SensorSpec{base + ".power", SensorKind::kPower, "W",
+                                  "computed:" + m_sensors[m_channels[v].index].source.substr(6) +
+                                      " x curr" + c + "_input"});
         m_products.push_back(p);
         if (is_total_rail(f.label) && !m_total_from_product && !m_total_from_channel) {
           m_total_from_product = m_products.size() - 1;
@@ -280,18 +307,50 @@ RailsProbe::RailsProbe(const SysfsReader& sysfs, std::chrono::nanoseconds interv
         add_channel(base + ".current", SensorKind::kCurrent, "A", sysfs, i, 1e-3);
       }
       if (sysfs.exists(p)) {
-        const std::size_t pi = add_channel(base + ".power", SensorKind::kPower, "W", sysfs, p, 1e-3);
+        const std::size_t pi =
+            add_channel(base + ".power", SensorKind::kPower, "W", sysfs, p, 1e-3);
         if (is_total_rail(f.label) && !m_total_from_product && !m_total_from_channel) {
           m_total_from_channel = pi;
         }
       }
     }
   }
+  // Intel RAPL (powercap) zones: energy counters -> power.
+  if (auto zones = sysfs.list("class/powercap", "intel-rapl:")) {
+    std::map<std::string, std::string> names; // zone id -> sanitized name
+    for (const auto& z : *zones) {
+      names[z] = sanitize_name(sysfs.read_text("class/powercap/" + z + "/name").value_or(z));
+    }
+    for (const auto& z : *zones) {
+      const std::string dir = "class/powercap/" + z;
+      auto e = sysfs.read_int(dir + "/energy_uj"); // EACCES on kernels that made it root-only
+      auto range = sysfs.read_int(dir + "/max_energy_range_uj");
+      if (!e || !range || *range <= 0) {
+        continue;
+      }
+      std::string label = names[z];
+      const std::size_t last = z.rfind(':');
+      if (last != std::string::npos && last != z.find(':')) {
+        // Sub-zone intel-rapl:0:0 "core" -> "package-0_core".
+        const auto parent = names.find(z.substr(0, last));
+        if (parent != names.end()) {
+          label = parent->second + "_" + label;
+        }
+      }
+      Energy en;
+      en.file = SysfsFile(sysfs.path(dir + "/energy_uj"));
+      en.max_range_uj = static_cast<std::uint64_t>(*range);
+      en.index = add_sensor(SensorSpec{"rails.rapl." + label + ".power", SensorKind::kPower, "W",
+                                       "sysfs:/" + dir + "/energy_uj (delta per window)"});
+      m_energy.push_back(std::move(en));
+    }
+  }
   if (m_total_from_channel || m_total_from_product) {
     const std::string src = m_total_from_channel
                                 ? m_sensors[m_channels[*m_total_from_channel].index].name
                                 : m_sensors[m_products[*m_total_from_product].index].name;
-    m_i_total = add_sensor(SensorSpec{"rails.total_power", SensorKind::kPower, "W", "alias:" + src});
+    m_i_total =
+        add_sensor(SensorSpec{"rails.total_power", SensorKind::kPower, "W", "alias:" + src});
   }
   finish_discovery();
 }
@@ -318,6 +377,27 @@ void RailsProbe::do_sample(ProbeOutput& out) {
       emit(out, p.index, *products[k], t);
     } else {
       emit_gap(out, p.index, t);
+    }
+  }
+  for (auto& en : m_energy) {
+    auto v = en.file.read_int();
+    const std::int64_t te = mono_now_ns();
+    std::optional<double> w;
+    if (v && *v >= 0) {
+      const auto cur = static_cast<std::uint64_t>(*v);
+      if (en.prev_uj) {
+        w = rapl_power_w(*en.prev_uj, cur, en.max_range_uj,
+                         static_cast<double>(te - en.prev_t) * 1e-9);
+      }
+      en.prev_uj = cur;
+      en.prev_t = te;
+    } else {
+      en.prev_uj.reset();
+    }
+    if (w) {
+      emit(out, en.index, *w, te);
+    } else {
+      emit_gap(out, en.index, te);
     }
   }
   if (m_i_total) {
@@ -357,10 +437,12 @@ PmicProbe::PmicProbe(std::function<Result<std::string>()> read, std::string sour
     const std::string base = "pmic." + sanitize_name(r);
     const auto& h = have[r];
     if (h.first) {
-      rail.i_v = add_sensor(SensorSpec{base + ".voltage", SensorKind::kVoltage, "V", source + " " + r + "_V"});
+      rail.i_v = add_sensor(
+          SensorSpec{base + ".voltage", SensorKind::kVoltage, "V", source + " " + r + "_V"});
     }
     if (h.second) {
-      rail.i_a = add_sensor(SensorSpec{base + ".current", SensorKind::kCurrent, "A", source + " " + r + "_A"});
+      rail.i_a = add_sensor(
+          SensorSpec{base + ".current", SensorKind::kCurrent, "A", source + " " + r + "_A"});
     }
     if (h.first && h.second) {
       rail.i_p = add_sensor(SensorSpec{base + ".power", SensorKind::kPower, "W",

@@ -104,7 +104,7 @@ std::vector<std::uint32_t> build_property_message(std::uint32_t tag,
   m.push_back(kRequest);
   m.push_back(tag);
   m.push_back(static_cast<std::uint32_t>(words * 4)); // value buffer size in bytes
-  m.push_back(0);                                      // request code / response length
+  m.push_back(0);                                     // request code / response length
   for (std::size_t i = 0; i < words; ++i) {
     m.push_back(i < request.size() ? request[i] : 0);
   }
@@ -139,8 +139,8 @@ Result<std::string> gencmd(Mailbox& mailbox, std::string_view command) {
     return v.error();
   }
   if ((*v)[0] != 0) {
-    return make_error(ErrorCode::kIo, "gencmd '" + std::string(command) + "': error " +
-                                          std::to_string((*v)[0]));
+    return make_error(ErrorCode::kIo,
+                      "gencmd '" + std::string(command) + "': error " + std::to_string((*v)[0]));
   }
   std::string text(reinterpret_cast<const char*>(v->data() + 1), (kWords - 1) * 4);
   // The reply is NUL-terminated, sometimes NUL-separated (hardware.md §3.4).
@@ -163,7 +163,8 @@ Result<std::unique_ptr<VcioMailbox>> VcioMailbox::open(const std::filesystem::pa
   if (fd < 0) {
     const int err = errno;
     return make_error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                      path.string() + ": " + std::error_code(err, std::generic_category()).message());
+                      path.string() + ": " +
+                          std::error_code(err, std::generic_category()).message());
   }
   return std::unique_ptr<VcioMailbox>(new VcioMailbox(fd));
 }
@@ -179,8 +180,9 @@ Result<std::vector<std::uint32_t>> VcioMailbox::property(std::uint32_t tag,
                                                          std::size_t response_words) {
   auto m = build_property_message(tag, request, response_words);
   if (::ioctl(m_fd, kIoctlMboxProperty, m.data()) < 0) {
-    return make_error(ErrorCode::kIo, "vcio: IOCTL_MBOX_PROPERTY tag " + hex32(tag) + ": " +
-                                          std::error_code(errno, std::generic_category()).message());
+    return make_error(ErrorCode::kIo,
+                      "vcio: IOCTL_MBOX_PROPERTY tag " + hex32(tag) + ": " +
+                          std::error_code(errno, std::generic_category()).message());
   }
   return parse_property_message(m, std::max(response_words, request.size()));
 }
@@ -215,8 +217,8 @@ RpiProbe::RpiProbe(const SysfsReader& sysfs, std::unique_ptr<rpi::Mailbox> mailb
     }
   }
   if (!m_throttled_source.empty()) {
-    const std::string src = m_throttled_source == "mailbox" ? "mailbox:get_throttled"
-                                                             : m_throttled_source;
+    const std::string src =
+        m_throttled_source == "mailbox" ? "mailbox:get_throttled" : m_throttled_source;
     m_i_raw = add_sensor(SensorSpec{"rpi.throttled", SensorKind::kThrottle, "flags", src});
     const auto& flags = rpi::throttle_flags();
     const char* names[4] = {"rpi.under_voltage", "rpi.arm_freq_capped", "rpi.throttling",
@@ -282,8 +284,8 @@ void RpiProbe::do_sample(ProbeOutput& out) {
     if (v) {
       emit(out, *m_i_volt, *v != 0 ? 1.0 : 0.0, t);
       if (m_prev_alarm && (*m_prev_alarm != 0) != (*v != 0)) {
-        out.events.push_back(ProbeEvent{t, *v != 0 ? "rpi_volt_alarm" : "rpi_volt_alarm_end",
-                                        "source=rpi_volt"});
+        out.events.push_back(
+            ProbeEvent{t, *v != 0 ? "rpi_volt_alarm" : "rpi_volt_alarm_end", "source=rpi_volt"});
       } else if (!m_prev_alarm && *v != 0) {
         out.events.push_back(ProbeEvent{t, "rpi_volt_alarm", "source=rpi_volt when=at_start"});
       }
@@ -293,8 +295,9 @@ void RpiProbe::do_sample(ProbeOutput& out) {
     }
   }
   if (m_i_arm) {
-    auto v = m_mailbox ? m_mailbox->property(rpi::kTagGetClockMeasured, {rpi::kClockArm, 0}, 2)
-                       : Result<std::vector<std::uint32_t>>(make_error(ErrorCode::kIo, "no mailbox"));
+    auto v = m_mailbox
+                 ? m_mailbox->property(rpi::kTagGetClockMeasured, {rpi::kClockArm, 0}, 2)
+                 : Result<std::vector<std::uint32_t>>(make_error(ErrorCode::kIo, "no mailbox"));
     const std::int64_t t = mono_now_ns();
     if (v && (*v)[1] > 0) {
       emit(out, *m_i_arm, static_cast<double>((*v)[1]), t);

@@ -82,14 +82,14 @@ inline constexpr std::uint32_t kTagGetGencmdResult = 0x00030080;
 inline constexpr std::uint32_t kClockArm = 3;
 
 /// Builds the u32 message buffer for one tag: [size, 0, tag, buf_bytes, 0, values..., 0].
-[[nodiscard]] std::vector<std::uint32_t> build_property_message(std::uint32_t tag,
-                                                                const std::vector<std::uint32_t>& request,
-                                                                std::size_t value_words);
+[[nodiscard]] std::vector<std::uint32_t>
+build_property_message(std::uint32_t tag, const std::vector<std::uint32_t>& request,
+                       std::size_t value_words);
 
 /// Checks a returned message (word 1 = 0x80000000, tag response bit) and extracts the value
 /// buffer. kIo with the firmware's code otherwise.
-[[nodiscard]] Result<std::vector<std::uint32_t>> parse_property_message(
-    const std::vector<std::uint32_t>& message, std::size_t value_words);
+[[nodiscard]] Result<std::vector<std::uint32_t>>
+parse_property_message(const std::vector<std::uint32_t>& message, std::size_t value_words);
 
 /// Runs a gencmd ("pmic_read_adc", "measure_clock arm") through GET_GENCMD_RESULT and returns
 /// the reply text (NUL bytes turned into newlines). No fork.
@@ -102,9 +102,9 @@ public:
   ~VcioMailbox() override;
   VcioMailbox(const VcioMailbox&) = delete;
   VcioMailbox& operator=(const VcioMailbox&) = delete;
-  [[nodiscard]] Result<std::vector<std::uint32_t>> property(std::uint32_t tag,
-                                                            const std::vector<std::uint32_t>& request,
-                                                            std::size_t response_words) override;
+  [[nodiscard]] Result<std::vector<std::uint32_t>>
+  property(std::uint32_t tag, const std::vector<std::uint32_t>& request,
+           std::size_t response_words) override;
 
 private:
   explicit VcioMailbox(int fd) : m_fd(fd) {}

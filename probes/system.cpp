@@ -26,7 +26,9 @@ std::vector<std::string_view> split_ws(std::string_view s) {
   return out;
 }
 
-std::string source_of(const char* rel) { return std::string("procfs:/") + rel; }
+std::string source_of(const char* rel) {
+  return std::string("procfs:/") + rel;
+}
 
 } // namespace
 
@@ -120,12 +122,12 @@ SystemProbe::SystemProbe(const SysfsReader& procfs, std::chrono::nanoseconds int
       m_stat_bytes = 8192 + 128 * cpus->size();
       for (const auto& c : *cpus) {
         if (c.cpu < 0) {
-          m_i_total = add_sensor(SensorSpec{"system.cpu_util", SensorKind::kUtilization, "ratio",
-                                            source_of("stat")});
+          m_i_total = add_sensor(
+              SensorSpec{"system.cpu_util", SensorKind::kUtilization, "ratio", source_of("stat")});
         } else {
-          m_i_cpu[c.cpu] = add_sensor(SensorSpec{"system.cpu" + std::to_string(c.cpu) + "_util",
-                                                 SensorKind::kUtilization, "ratio",
-                                                 source_of("stat")});
+          m_i_cpu[c.cpu] =
+              add_sensor(SensorSpec{"system.cpu" + std::to_string(c.cpu) + "_util",
+                                    SensorKind::kUtilization, "ratio", source_of("stat")});
         }
       }
     }
@@ -143,12 +145,12 @@ SystemProbe::SystemProbe(const SysfsReader& procfs, std::chrono::nanoseconds int
   }
   if (procfs.read_text("loadavg")) {
     m_loadavg = SysfsFile(procfs.path("loadavg"));
-    m_i_load1 = add_sensor(
-        SensorSpec{"system.load1", SensorKind::kOther, "tasks", source_of("loadavg")});
-    m_i_load5 = add_sensor(
-        SensorSpec{"system.load5", SensorKind::kOther, "tasks", source_of("loadavg")});
-    m_i_load15 = add_sensor(
-        SensorSpec{"system.load15", SensorKind::kOther, "tasks", source_of("loadavg")});
+    m_i_load1 =
+        add_sensor(SensorSpec{"system.load1", SensorKind::kOther, "tasks", source_of("loadavg")});
+    m_i_load5 =
+        add_sensor(SensorSpec{"system.load5", SensorKind::kOther, "tasks", source_of("loadavg")});
+    m_i_load15 =
+        add_sensor(SensorSpec{"system.load15", SensorKind::kOther, "tasks", source_of("loadavg")});
   }
   if (procfs.read_text("self/statm")) {
     m_self_statm = SysfsFile(procfs.path("self/statm"));
@@ -159,8 +161,8 @@ SystemProbe::SystemProbe(const SysfsReader& procfs, std::chrono::nanoseconds int
     m_self_stat = SysfsFile(procfs.path("self/stat"));
     m_i_self_time = add_sensor(
         SensorSpec{"system.self_cpu_time", SensorKind::kOther, "s", source_of("self/stat")});
-    m_i_self_util = add_sensor(SensorSpec{"system.self_cpu_util", SensorKind::kUtilization,
-                                          "ratio", source_of("self/stat")});
+    m_i_self_util = add_sensor(SensorSpec{"system.self_cpu_util", SensorKind::kUtilization, "ratio",
+                                          source_of("self/stat")});
   }
   finish_discovery();
 }

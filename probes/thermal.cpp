@@ -11,7 +11,20 @@ namespace {
 constexpr const char* kThermalDir = "class/thermal";
 constexpr const char* kApexDir = "class/apex";
 
-std::string source_of(const std::string& rel) { return "sysfs:/" + rel; }
+// Trip points are thresholds, not measurements: kind "other" (unit C) so nothing that looks for
+// "the hottest temperature" (the service's safety limit) mistakes a 110 C critical trip for a
+// reading.
+constexpr SensorKind kTripKind = SensorKind::kOther;
+
+// Jetson's PMIC-Die zone reads a fixed 100 C placeholder (hardware.md §2.2, §4.1): recorded,
+// but not as a temperature measurement.
+bool is_placeholder_zone(const std::string& type) {
+  return type == "pmic-die";
+}
+
+std::string source_of(const std::string& rel) {
+  return "sysfs:/" + rel;
+}
 
 std::string format_c(double c) {
   char buf[32];
@@ -71,13 +84,15 @@ ThermalProbe::ThermalProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
       zone.name += "." + z.id;
     }
     zone.temp = SysfsFile(sysfs.path(z.dir + "/temp"));
-    zone.index = add_sensor(
-        SensorSpec{zone.name, SensorKind::kTemperature, "C", source_of(z.dir + "/temp")});
+    zone.index = add_sensor(SensorSpec{
+        zone.name, is_placeholder_zone(z.type) ? SensorKind::kOther : SensorKind::kTemperature, "C",
+        is_placeholder_zone(z.type) ? source_of(z.dir + "/temp") + " (fixed placeholder)"
+                                    : source_of(z.dir + "/temp")});
     if (auto trips = sysfs.list(z.dir, "trip_point_")) {
       for (const auto& t : *trips) {
         const std::string suffix = "_temp";
-        if (t.size() <= suffix.size() || t.compare(t.size() - suffix.size(), suffix.size(),
-                                                   suffix) != 0) {
+        if (t.size() <= suffix.size() ||
+            t.compare(t.size() - suffix.size(), suffix.size(), suffix) != 0) {
           continue;
         }
         const std::string k =
@@ -88,8 +103,8 @@ ThermalProbe::ThermalProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
         Sparse s;
         s.file = SysfsFile(sysfs.path(z.dir + "/" + t));
         s.label = "trip" + k + "_" + ttype;
-        s.index = add_sensor(SensorSpec{zone.name + "." + s.label, SensorKind::kTemperature, "C",
-                                        source_of(z.dir + "/" + t)});
+        s.index = add_sensor(
+            SensorSpec{zone.name + "." + s.label, kTripKind, "C", source_of(z.dir + "/" + t)});
         zone.trips.push_back(std::move(s));
       }
     }
@@ -116,14 +131,14 @@ ThermalProbe::ThermalProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
               t.compare(t.size() - suffix.size(), suffix.size(), suffix) != 0) {
             continue;
           }
-          const std::string k = t.substr(std::string("trip_point").size(),
-                                         t.size() - std::string("trip_point").size() -
-                                             suffix.size());
+          const std::string k =
+              t.substr(std::string("trip_point").size(),
+                       t.size() - std::string("trip_point").size() - suffix.size());
           Sparse s;
           s.file = SysfsFile(sysfs.path(dir + "/" + t));
           s.label = "trip" + sanitize_name(k);
-          s.index = add_sensor(SensorSpec{zone.name + "." + s.label, SensorKind::kTemperature,
-                                          "C", source_of(dir + "/" + t)});
+          s.index = add_sensor(
+              SensorSpec{zone.name + "." + s.label, kTripKind, "C", source_of(dir + "/" + t)});
           zone.trips.push_back(std::move(s));
         }
       }
@@ -148,8 +163,8 @@ ThermalProbe::ThermalProbe(const SysfsReader& sysfs, std::chrono::nanoseconds in
       Sparse s;
       s.file = SysfsFile(sysfs.path(max));
       s.label = "max_state";
-      s.index = add_sensor(SensorSpec{cooling.name + ".max_state", SensorKind::kCooling, "state",
-                                      source_of(max)});
+      s.index = add_sensor(
+          SensorSpec{cooling.name + ".max_state", SensorKind::kCooling, "state", source_of(max)});
       cooling.max = std::move(s);
     }
     if (cooling.index || cooling.max) {
@@ -208,12 +223,13 @@ void ThermalProbe::do_sample(ProbeOutput& out) {
       // Crossing detection against the trip's current value.
       if (c && z.last_c && trip.last) {
         const auto trip_c = millicelsius_to_c(*trip.last);
-        if (trip_c && ((*z.last_c < *trip_c && *c >= *trip_c) ||
-                       (*z.last_c >= *trip_c && *c < *trip_c))) {
-          out.events.push_back(ProbeEvent{
-              t, "thermal_trip",
-              "zone=" + z.name + " trip=" + trip.label + " trip_c=" + format_c(*trip_c) +
-                  " temp_c=" + format_c(*c) + (*c >= *trip_c ? " direction=up" : " direction=down")});
+        if (trip_c &&
+            ((*z.last_c < *trip_c && *c >= *trip_c) || (*z.last_c >= *trip_c && *c < *trip_c))) {
+          out.events.push_back(
+              ProbeEvent{t, "thermal_trip",
+                         "zone=" + z.name + " trip=" + trip.label + " trip_c=" + format_c(*trip_c) +
+                             " temp_c=" + format_c(*c) +
+                             (*c >= *trip_c ? " direction=up" : " direction=down")});
         }
       }
     }

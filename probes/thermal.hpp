@@ -9,12 +9,15 @@
 //   thermal.T.tripK_<type>         trip point K temperature, C (type: critical, hot, passive,
 //                                  active). Configuration, so *sparse*: reported on the first
 //                                  sample and whenever it changes ("thermal_trip_changed").
+//                                  Kind "other", not "temperature": a threshold is not a
+//                                  reading (the service's safety limit scans temperatures).
 //   thermal.cooling.D              cooling device cur_state (D = sanitized device type)
 //   thermal.cooling.D.max_state    sparse, like trip points
 //   thermal.apex_N                 Coral Edge TPU temperature, C (class/apex/apex_N/temp)
 //   thermal.apex_N.tripK           apex trip_pointK_temp, sparse (TPU clock steps 500 -> 250 ->
 //                                  125 -> 62.5 MHz happen at these)
 // Duplicate types get the kernel index appended: thermal.acpitz.0, thermal.acpitz.1.
+// Jetson's PMIC-Die zone (a fixed 100 C placeholder) is recorded with kind "other".
 //
 // Events: "thermal_trip" when a zone crosses one of its trip points (up or down),
 // "cooling_active"/"cooling_idle" when a cooling device leaves/returns to state 0 (kernel-side

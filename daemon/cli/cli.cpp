@@ -6,7 +6,10 @@
 #include "daemon/core/command.hpp"
 #include "daemon/core/exit_codes.hpp"
 #include "daemon/service/commands.hpp"
+#include "daemon/service/wiring.hpp"
+#include "daemon/service/status.hpp"
 #include "probes/commands.hpp"
+#include "probes/probe_set.hpp"
 #include "workloads/commands.hpp"
 
 #include <algorithm>
@@ -29,8 +32,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   return r.exit_code != kExitOk ? r.exit_code : report;
 }
 
-/// `edgesoak probe`: `--config FILE` supplies the roots and INA219 devices from a config;
-/// everything else is handled by the probes module.
+/// `edgesoak probe`: with `--config FILE` the roots and INA219 devices come from the config
+/// (explicit --*-root flags still win); everything else is the probes module's own command.
 int cmd_probe(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto it = std::find(args.begin(), args.end(), "--config");
   if (it == args.end()) {
@@ -47,16 +50,29 @@ int cmd_probe(const std::vector<std::string>& args, std::ostream& out, std::ostr
     }
     return kExitUsage;
   }
-  const config::Config& c = *loaded.config;
-  std::vector<std::string> rest;
-  rest.insert(rest.end(), args.begin(), it);
-  rest.insert(rest.end(), it + 2, args.end());
-  // Explicit --*-root flags after the config win, as everywhere else.
-  std::vector<std::string> forwarded = {"--sysfs-root", c.probes.sysfs_root.string(),
-                                        "--procfs-root", c.probes.procfs_root.string(),
-                                        "--devfs-root", c.probes.devfs_root.string()};
-  forwarded.insert(forwarded.end(), rest.begin(), rest.end());
-  return probes::cmd_probe(forwarded, out, err);
+  probes::ProbeSetOptions options = service::probe_options(*loaded.config);
+  bool json = false;
+  for (auto a = args.begin(); a != args.end(); ++a) {
+    if (a == it) {
+      ++a; // skip FILE
+      continue;
+    }
+    const bool has_value = a + 1 != args.end();
+    if (*a == "--json") {
+      json = true;
+    } else if (*a == "--sysfs-root" && has_value) {
+      options.roots.sysfs = *++a;
+    } else if (*a == "--procfs-root" && has_value) {
+      options.roots.procfs = *++a;
+    } else if (*a == "--devfs-root" && has_value) {
+      options.roots.devfs = *++a;
+    } else {
+      err << "edgesoak probe: error: unexpected argument '" << *a
+          << "' (see edgesoak probe --help)\n";
+      return kExitUsage;
+    }
+  }
+  return probes::run_probe_command(options, json, out, err);
 }
 
 struct Command {
@@ -65,7 +81,7 @@ struct Command {
   std::string_view summary;
 };
 
-constexpr std::array<Command, 9> kCommands{{
+constexpr std::array<Command, 10> kCommands{{
     {"run", &cmd_run, "run a soak in the foreground and print its summary"},
     {"validate", &config::cmd_validate, "check a configuration file, explaining every problem"},
     {"report", &analysis::cmd_report, "summarise a recorded run (text, JSON, figures, HTML)"},
@@ -73,6 +89,7 @@ constexpr std::array<Command, 9> kCommands{{
     {"compare", &analysis::cmd_compare, "compare runs, boards or configurations side by side"},
     {"bench", &workloads::cmd_bench, "time a built-in model like TFLite's benchmark_model"},
     {"models", &workloads::cmd_models, "list the built-in int8 models"},
+    {"status", &service::cmd_status, "show the service and its current run: phase, progress, segments"},
     {"probe", &cmd_probe, "discover the board and every sensor, print a config snippet"},
     {"version", nullptr, "print version and build information"},
 }};

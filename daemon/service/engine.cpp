@@ -5,6 +5,7 @@
 #include "daemon/core/time.hpp"
 #include "daemon/service/host_info.hpp"
 #include "daemon/service/live_stats.hpp"
+#include "daemon/service/wiring.hpp"
 #include "probes/probe.hpp"
 #include "probes/probe_set.hpp"
 #include "workloads/workload.hpp"
@@ -336,8 +337,14 @@ void RunEngine::Impl::probe_main(const std::stop_token& stop, std::size_t index)
       missed += static_cast<std::uint64_t>(behind);
       next += behind * interval_ns;
     }
+    // Sleep in slices of at most a second so the heartbeat keeps moving with long intervals
+    // (the watchdog must not mistake a 1 h probe interval for a hang).
     std::unique_lock lock(sleep_mutex);
-    sleep_cv.wait_until(lock, stop, to_steady(next), [] { return false; });
+    while (!stop.stop_requested() && mono_now_ns() < next) {
+      heartbeat.fetch_add(1, std::memory_order_relaxed);
+      sleep_cv.wait_until(lock, stop, to_steady(std::min(next, mono_now_ns() + kNsPerSec)),
+                          [] { return false; });
+    }
   }
   if (missed > 0) {
     log->info("probe missed sampling slots probe={} missed={}", probe.name(), missed);
@@ -468,28 +475,7 @@ Result<void> RunEngine::prepare() {
             m.sessions.front()->model().macs);
 
   // Probes: whatever this machine has; a missing sensor is skipped with a log line.
-  probes::ProbeSetOptions po;
-  po.roots.sysfs = cfg.probes.sysfs_root;
-  po.roots.procfs = cfg.probes.procfs_root;
-  po.roots.devfs = cfg.probes.devfs_root;
-  po.default_interval = cfg.probes.interval;
-  for (const auto& [name, settings] : cfg.probes.probe) {
-    po.probes[name] = probes::ProbeToggle{settings.enabled, settings.interval};
-  }
-  for (const auto& d : cfg.probes.ina219) {
-    probes::Ina219Options io;
-    io.name = d.name;
-    io.bus = d.bus;
-    io.address = d.address;
-    io.shunt_ohms = d.shunt_ohms;
-    io.max_current_a = d.max_current_a;
-    io.interval = d.interval;
-    io.bus_range_v = d.bus_range_v;
-    io.adc_samples = d.adc_samples;
-    io.auto_gain = d.auto_gain;
-    io.chip = d.chip;
-    po.ina219.push_back(io);
-  }
+  const probes::ProbeSetOptions po = probe_options(cfg);
   probes::ProbeSet set = probes::make_probes(po);
   for (const std::string& reason : set.skipped) {
     logger("probe")->info("probe skipped: {}", reason);
@@ -628,7 +614,8 @@ Result<RunSummary> RunEngine::run(std::stop_token stop) {
                 2
           : 0;
   std::vector<std::uint64_t> last_beats(m.heartbeats.size(), 0);
-  std::int64_t next_watchdog = m.start_ns;
+  // The first check is one period after start: every thread has had time to show progress.
+  std::int64_t next_watchdog = mono_now_ns() + watchdog_ns;
   std::int64_t next_progress = m.start_ns;
   std::int64_t next_status = m.start_ns;
   std::int64_t over_limit_since = 0;
@@ -650,7 +637,11 @@ Result<RunSummary> RunEngine::run(std::stop_token stop) {
     std::snprintf(detail, sizeof detail, "name=%s index=%zu load=%d rate=%g duration_s=%.3f",
                   phase.name.c_str(), i, phase.load ? 1 : 0, phase.rate_per_s,
                   static_cast<double>(phase.duration.count()) / 1e9);
-    m.record_event("phase_start", detail);
+    // Stamped at the scheduled boundary (t=0 for the first phase), or now when resuming into
+    // the middle of a phase.
+    const std::int64_t phase_start_run = phase.start.count() - m.options.schedule_skip_ns;
+    m.writer->push_event(EventRecord{
+        std::max(m.start_ns + (phase_start_run - m.t0_run_ns), m.start_ns), "phase_start", detail});
     log->info("phase start {}", detail);
 
     while (true) {

@@ -28,7 +28,9 @@ public:
     std::uint16_t value;
   };
 
-  void set_reg(std::uint8_t addr, std::uint8_t reg, std::uint16_t value) { m_regs[addr][reg] = value; }
+  void set_reg(std::uint8_t addr, std::uint8_t reg, std::uint16_t value) {
+    m_regs[addr][reg] = value;
+  }
   [[nodiscard]] std::uint16_t reg(std::uint8_t addr, std::uint8_t reg) const {
     const auto a = m_regs.find(addr);
     if (a == m_regs.end()) {

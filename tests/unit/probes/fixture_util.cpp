@@ -127,7 +127,9 @@ fs::path shared_fixtures_dir() {
   return ES_SHARED_FIXTURES_DIR;
 }
 
-fs::path shared_fixture(std::string_view name) { return shared_fixtures_dir() / name; }
+fs::path shared_fixture(std::string_view name) {
+  return shared_fixtures_dir() / name;
+}
 
 fs::path board_fixture(std::string_view board) {
   return fs::path(ES_TEST_FIXTURES_DIR) / "probes" / board;

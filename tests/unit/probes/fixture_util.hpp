@@ -50,12 +50,12 @@ void materialize_tree(const std::filesystem::path& src, const std::filesystem::p
 [[nodiscard]] std::filesystem::path board_fixture(std::string_view board);
 
 /// Skips the current test when a shared fixture is not present on this machine.
-#define ES_REQUIRE_SHARED_FIXTURE(name)                                                          \
-  do {                                                                                           \
-    if (!std::filesystem::exists(::es::probes::test::shared_fixture(name))) {                    \
-      GTEST_SKIP() << "shared fixture missing: " << ::es::probes::test::shared_fixture(name)    \
-                   << " (set ES_SHARED_FIXTURES)";                                             \
-    }                                                                                            \
+#define ES_REQUIRE_SHARED_FIXTURE(name)                                                            \
+  do {                                                                                             \
+    if (!std::filesystem::exists(::es::probes::test::shared_fixture(name))) {                      \
+      GTEST_SKIP() << "shared fixture missing: " << ::es::probes::test::shared_fixture(name)       \
+                   << " (set ES_SHARED_FIXTURES)";                                                 \
+    }                                                                                              \
   } while (false)
 
 } // namespace es::probes::test

@@ -6,14 +6,15 @@
 // back-end and once with the sysfs back-end on the same (now fake) /sys. Output, one line per
 // sensor:   <backend>\t<name>\t<status>\t<value>\t<source>
 // Exit codes: 0 ok, 77 not permitted here (no root / no unshare / mount refused), 1 error.
+#include "daemon/core/time.hpp"
 #include "probes/hwmon.hpp"
 
-#include <sched.h>
-#include <sys/mount.h>
-
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <sched.h>
 #include <string>
+#include <sys/mount.h>
 
 namespace {
 
@@ -66,5 +67,21 @@ int main(int argc, char** argv) {
   es::probes::HwmonProbe via_sysfs(sys, std::chrono::seconds(1), direct);
   dump("libsensors", via_lib);
   dump("sysfs", via_sysfs);
+  if (std::getenv("ES_HELPER_TIMING") != nullptr) {
+    // Per-sample cost of both back-ends on the same tree (stderr, not parsed by the test).
+    for (auto* p : {&via_lib, &via_sysfs}) {
+      es::probes::ProbeOutput out;
+      const auto t0 = es::mono_now_ns();
+      constexpr int kRounds = 2000;
+      for (int i = 0; i < kRounds; ++i) {
+        out.clear();
+        p->sample(out);
+      }
+      const double per = static_cast<double>(es::mono_now_ns() - t0) / kRounds;
+      std::fprintf(stderr, "%s: %zu sensors, %.0f ns per sample, %.0f ns per sensor\n",
+                   es::probes::to_string(p->backend()), p->sensors().size(), per,
+                   per / static_cast<double>(p->sensors().size()));
+    }
+  }
   return 0;
 }

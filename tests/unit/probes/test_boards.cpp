@@ -94,7 +94,8 @@ TEST(BoardFixture, RaspberryPi5) {
   EXPECT_DOUBLE_EQ(s.value("rpi.throttled"), 0.0);
   EXPECT_DOUBLE_EQ(s.value("rpi.volt_alarm"), 0.0);
   EXPECT_DOUBLE_EQ(s.value("system.rss"), 3000.0 * static_cast<double>(::sysconf(_SC_PAGESIZE)));
-  EXPECT_NEAR(s.value("system.self_cpu_time"), 300.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)), 1e-9);
+  EXPECT_NEAR(s.value("system.self_cpu_time"), 300.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)),
+              1e-9);
   EXPECT_DOUBLE_EQ(s.value("system.mem_total"), 8000000.0 * 1024);
   EXPECT_TRUE(s.has("system.cpu3_util"));
   EXPECT_EQ(s.specs.at("hwmon.cpu_thermal.temp1").source.rfind("sysfs:/", 0), 0U);
@@ -109,10 +110,12 @@ TEST(BoardFixture, RaspberryPi5) {
 TEST(BoardFixture, RaspberryPi5PmicThroughVcgencmd) {
   ES_REQUIRE_SHARED_FIXTURE("zeus-rpi5-pmic");
   test::TempDir d;
-  const auto capture = test::shared_fixture("zeus-rpi5-pmic") / "pmic_read_adc_pi5_rev1.0_4core_load.txt";
+  const auto capture =
+      test::shared_fixture("zeus-rpi5-pmic") / "pmic_read_adc_pi5_rev1.0_4core_load.txt";
   const auto script = d.path() / "vcgencmd";
   test::write_file(d.path(), "vcgencmd",
-                   "#!/bin/sh\n[ \"$1\" = pmic_read_adc ] || exit 1\ncat '" + capture.string() + "'\n");
+                   "#!/bin/sh\n[ \"$1\" = pmic_read_adc ] || exit 1\ncat '" + capture.string() +
+                       "'\n");
   ::chmod(script.c_str(), 0755);
   auto o = board_options("rpi5");
   o.vcgencmd = script.string();
@@ -159,6 +162,7 @@ TEST(BoardFixture, JetsonNano) {
   EXPECT_NEAR(s.value("rails.pom_5v_in.power"), 0.933, 1e-9);
   EXPECT_DOUBLE_EQ(s.value("thermal.pmic-die"), 100.0);
   EXPECT_DOUBLE_EQ(s.value("devfreq.57000000_gpu.max_limit"), 921.6e6);
+  EXPECT_DOUBLE_EQ(s.value("devfreq.57000000_gpu.load"), 0.037);
   EXPECT_DOUBLE_EQ(s.value("hwmon.thermal-fan-est.temp1"), 42.2);
 }
 
@@ -181,6 +185,10 @@ TEST(BoardFixture, X86MiniPc) {
   EXPECT_TRUE(s.has("thermal.cooling.processor.3"));
   EXPECT_DOUBLE_EQ(s.value("cpufreq.policy3.cur"), 2896874e3);
   EXPECT_FALSE(s.has("cpufreq.policy0.residency_mean")); // intel_pstate: no stats
+  EXPECT_TRUE(s.has("rails.rapl.package-0.power"));
+  EXPECT_TRUE(s.has("rails.rapl.package-0_core.power"));
+  EXPECT_TRUE(s.has("cpufreq.package0.throttles"));
+  EXPECT_TRUE(s.has("cpufreq.cpu3.core_throttles"));
   const auto b = detect_board(board_options("x86").roots);
   EXPECT_EQ(b.model, "N100 Mini PC"); // "Default string" vendor dropped
   EXPECT_EQ(b.cpu, "Intel(R) N100 x4");
@@ -193,7 +201,54 @@ TEST(BoardFixture, EveryBoardHasCoreProbes) {
     for (const char* p : {"cpufreq", "thermal", "system"}) {
       EXPECT_TRUE(s.probes.count(p)) << board << " " << p;
     }
+    // Only measurements are "temperature": no trip point or placeholder may look like the
+    // hottest sensor to the service's safety limit (85 C default; fixtures stay below it).
+    for (const auto& [name, spec] : s.specs) {
+      if (spec.kind != SensorKind::kTemperature) {
+        continue;
+      }
+      EXPECT_EQ(name.find(".trip"), std::string::npos) << board << " " << name;
+      const auto it = s.readings.find(name);
+      if (it != s.readings.end() && it->second.status == SampleStatus::kOk) {
+        EXPECT_LT(it->second.value, 85.0) << board << " " << name;
+      }
+    }
   }
+}
+
+} // namespace
+} // namespace es::probes
+
+namespace es::probes {
+namespace {
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator(SysfsReader(kDefaultProcfsRoot).path("self/fd"))) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(BoardFixture, ThousandSamplesKeepDescriptorsOpenAndLeakNone) {
+  auto o = board_options("jetson-orin");
+  auto set = make_probes(o);
+  ProbeOutput out;
+  for (auto& p : set.probes) {
+    out.clear();
+    p->sample(out); // first sample opens the attribute files
+  }
+  const std::size_t after_first = open_fds();
+  for (int i = 0; i < 1000; ++i) {
+    for (auto& p : set.probes) {
+      out.clear();
+      p->sample(out);
+    }
+  }
+  EXPECT_EQ(open_fds(), after_first); // pread on kept descriptors: no open/close per sample
+  set.probes.clear();
+  EXPECT_LT(open_fds(), after_first); // and they are closed with the probes
 }
 
 } // namespace

@@ -16,8 +16,8 @@ namespace pt = boost::property_tree;
 
 std::vector<std::string> roots_args(const std::string& board) {
   const auto root = test::board_fixture(board);
-  return {"--sysfs-root", (root / "sys").string(), "--procfs-root", (root / "proc").string(),
-          "--devfs-root", (root / "dev").string()};
+  return {"--sysfs-root",           (root / "sys").string(), "--procfs-root",
+          (root / "proc").string(), "--devfs-root",          (root / "dev").string()};
 }
 
 TEST(CmdProbeFixture, JsonOnRpi5FixtureHasBoardAndSensors) {
@@ -32,9 +32,8 @@ TEST(CmdProbeFixture, JsonOnRpi5FixtureHasBoardAndSensors) {
   EXPECT_EQ(doc.get<std::string>("board.model"), "Raspberry Pi 5 Model B Rev 1.0");
   EXPECT_EQ(doc.get<std::string>("board.kernel"), "6.6.31+rpt-rpi-2712");
   EXPECT_EQ(doc.get<std::string>("board.cpu"), "Cortex-A76 x4");
-  const std::set<std::string> kinds{"frequency", "temperature", "cooling", "voltage",
-                                    "current",   "power",       "throttle", "utilization",
-                                    "memory",    "other"};
+  const std::set<std::string> kinds{"frequency", "temperature", "cooling",     "voltage", "current",
+                                    "power",     "throttle",    "utilization", "memory",  "other"};
   std::set<std::string> names;
   bool saw_temp = false;
   for (const auto& [key, s] : doc.get_child("sensors")) {

@@ -4,9 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include <chrono>
+#include <cmath>
 
 namespace es::probes {
 namespace {
@@ -175,6 +174,30 @@ TEST(CpufreqProbeFixture, NodeExporterPerCpuPolicies) {
     EXPECT_EQ(r->status, SampleStatus::kOk);
     EXPECT_DOUBLE_EQ(r->value, expect_khz[cpu] * 1e3);
   }
+}
+
+} // namespace
+} // namespace es::probes
+
+namespace es::probes {
+namespace {
+
+TEST(CpufreqProbeFixture, X86ThermalThrottleCounters) {
+  ES_REQUIRE_SHARED_FIXTURE("node_exporter-sys");
+  test::TempDir d;
+  test::materialize_tree(test::shared_fixture("node_exporter-sys"), d.path());
+  CpufreqProbe p(SysfsReader(d.path() / "sys"), std::chrono::seconds(1));
+  ASSERT_TRUE(test::sensor_index(p, "cpufreq.cpu1.core_throttles"));
+  ASSERT_TRUE(test::sensor_index(p, "cpufreq.package0.throttles"));
+  auto out = sample_once(p);
+  EXPECT_EQ(reading(p, out, "cpufreq.cpu1.core_throttles")->status, SampleStatus::kUnavailable);
+  const std::string rel = "sys/devices/system/cpu/cpu1/thermal_throttle/core_throttle_count";
+  const auto n = std::stoll(test::read_file(d.path() / rel));
+  write_file(d.path(), rel, std::to_string(n + 3) + "\n");
+  out = sample_once(p);
+  EXPECT_DOUBLE_EQ(reading(p, out, "cpufreq.cpu1.core_throttles")->value, 3.0);
+  EXPECT_DOUBLE_EQ(reading(p, out, "cpufreq.cpu2.core_throttles")->value, 0.0);
+  EXPECT_TRUE(test::has_event(out, "cpu_thermal_throttle", "scope=cpu1 count=3"));
 }
 
 } // namespace

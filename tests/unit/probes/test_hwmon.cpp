@@ -70,9 +70,9 @@ TEST(HwmonProbe, UnitsLabelsGapsAndExclusion) {
   TempDir d;
   const std::string h0 = "class/hwmon/hwmon0/";
   write_file(d.path(), h0 + "name", "ina219\n");
-  write_file(d.path(), h0 + "in0_input", "150\n");     // shunt mV
-  write_file(d.path(), h0 + "in1_input", "12000\n");   // bus mV
-  write_file(d.path(), h0 + "curr1_input", "1500\n");  // mA
+  write_file(d.path(), h0 + "in0_input", "150\n");         // shunt mV
+  write_file(d.path(), h0 + "in1_input", "12000\n");       // bus mV
+  write_file(d.path(), h0 + "curr1_input", "1500\n");      // mA
   write_file(d.path(), h0 + "power1_input", "18000000\n"); // uW
   const std::string h1 = "class/hwmon/hwmon1/";
   write_file(d.path(), h1 + "name", "cpu_thermal\n");

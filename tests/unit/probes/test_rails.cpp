@@ -76,12 +76,14 @@ TEST(PmicProbe, SensorsPowerAndTotal) {
   ES_REQUIRE_SHARED_FIXTURE("zeus-rpi5-pmic");
   const std::string text = pmic_capture();
   bool fail = false;
-  PmicProbe p([&]() -> Result<std::string> {
-    if (fail) {
-      return make_error(ErrorCode::kTimeout, "vcgencmd timed out");
-    }
-    return text;
-  }, "test", 100ms);
+  PmicProbe p(
+      [&]() -> Result<std::string> {
+        if (fail) {
+          return make_error(ErrorCode::kTimeout, "vcgencmd timed out");
+        }
+        return text;
+      },
+      "test", 100ms);
   EXPECT_EQ(p.interval(), 1s); // at most 1 Hz
   auto out = sample_once(p);
   EXPECT_NEAR(reading(p, out, "pmic.vdd_core.power")->value, 5.363607, 1e-5);
@@ -147,10 +149,44 @@ TEST(DevfreqProbeFixture, JetsonGpuClockLoadAndCapEvent) {
   auto out = sample_once(p);
   EXPECT_DOUBLE_EQ(reading(p, out, "devfreq.17000000_gpu.cur")->value, 624.75e6);
   EXPECT_DOUBLE_EQ(reading(p, out, "devfreq.17000000_gpu.load")->value, 0.125);
-  test::write_file(d.path(), "sys/devices/platform/bus@0/17000000.gpu/devfreq/17000000.gpu/max_freq",
+  test::write_file(d.path(),
+                   "sys/devices/platform/bus@0/17000000.gpu/devfreq/17000000.gpu/max_freq",
                    "420750000\n");
   out = sample_once(p);
   EXPECT_TRUE(has_event(out, "devfreq_max_limit", "change=cap"));
+}
+
+} // namespace
+} // namespace es::probes
+
+namespace es::probes {
+namespace {
+
+TEST(Rapl, PowerFromEnergyWithWrap) {
+  EXPECT_DOUBLE_EQ(*rapl_power_w(1'000'000, 3'000'000, 262143328850ULL, 1.0), 2.0);
+  // Wrap: 262143328850 is the fixture's max_energy_range_uj.
+  EXPECT_NEAR(*rapl_power_w(262143328850ULL - 500'000, 1'500'000, 262143328850ULL, 0.5), 4.0, 1e-9);
+  EXPECT_FALSE(rapl_power_w(1, 2, 10, 0.0));
+  EXPECT_FALSE(rapl_power_w(20, 1, 10, 1.0)); // prev above the range: impossible
+}
+
+TEST(RailsProbeFixture, NodeExporterRaplZones) {
+  ES_REQUIRE_SHARED_FIXTURE("node_exporter-sys");
+  test::TempDir d;
+  test::materialize_tree(test::shared_fixture("node_exporter-sys"), d.path());
+  RailsProbe p(SysfsReader(d.path() / "sys"), 1s);
+  ASSERT_TRUE(test::sensor_index(p, "rails.rapl.package-0.power"));
+  ASSERT_TRUE(test::sensor_index(p, "rails.rapl.package-0_core.power"));
+  auto out = sample_once(p);
+  EXPECT_EQ(reading(p, out, "rails.rapl.package-0.power")->status, SampleStatus::kUnavailable);
+  const auto f = d.path() / "sys/class/powercap/intel-rapl:0/energy_uj";
+  const auto before = std::stoull(test::read_file(f));
+  test::write_file(d.path(), "sys/class/powercap/intel-rapl:0/energy_uj",
+                   std::to_string(before + 5'000'000) + "\n");
+  out = sample_once(p);
+  auto w = reading(p, out, "rails.rapl.package-0.power");
+  ASSERT_EQ(w->status, SampleStatus::kOk);
+  EXPECT_GT(w->value, 5.0); // 5 J over a window far shorter than a second
 }
 
 } // namespace

@@ -101,8 +101,8 @@ public:
   std::string gencmd_reply;
   bool broken = false;
   int calls = 0;
-  Result<std::vector<std::uint32_t>> property(std::uint32_t tag, const std::vector<std::uint32_t>& req,
-                                              std::size_t words) override {
+  Result<std::vector<std::uint32_t>>
+  property(std::uint32_t tag, const std::vector<std::uint32_t>& req, std::size_t words) override {
     ++calls;
     if (broken) {
       return make_error(ErrorCode::kIo, "fake mailbox broken");
@@ -130,7 +130,8 @@ public:
 
 TEST(RpiMailbox, GencmdTextWithNulSeparators) {
   FakeMailbox mb;
-  mb.gencmd_reply = std::string("  VDD_CORE_A current(7)=6.22421000A\0  VDD_CORE_V volt(15)=0.86173300V", 70);
+  mb.gencmd_reply =
+      std::string("  VDD_CORE_A current(7)=6.22421000A\0  VDD_CORE_V volt(15)=0.86173300V", 70);
   auto t = rpi::gencmd(mb, "pmic_read_adc");
   ASSERT_TRUE(t.ok());
   EXPECT_NE(t->find("\n  VDD_CORE_V"), std::string::npos);

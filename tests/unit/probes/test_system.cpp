@@ -35,8 +35,8 @@ TEST(ProcStat, Utilization) {
   const CpuTicks a{0, 100, 1000};
   const CpuTicks b{0, 150, 1100};
   EXPECT_DOUBLE_EQ(*cpu_utilization(a, b), 0.5);
-  EXPECT_FALSE(cpu_utilization(a, a));     // no time passed
-  EXPECT_FALSE(cpu_utilization(b, a));     // hotplug: backwards
+  EXPECT_FALSE(cpu_utilization(a, a)); // no time passed
+  EXPECT_FALSE(cpu_utilization(b, a)); // hotplug: backwards
 }
 
 TEST(Meminfo, BytesFromKb) {
