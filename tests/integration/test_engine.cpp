@@ -172,20 +172,24 @@ TEST(Engine, FiveSecondRunRecordsInferencesSamplesAndEvents) {
                   ->for_each_sample(*id, thermal->id,
                                     [&](const storage::SampleRow& s) { samples.push_back(s); })
                   .ok());
-  // 100 ms on absolute deadlines over the run (5 s plus the last inference's tail): one sample
-  // per slot, none missing, none extra, no drift.
+  // 100 ms on absolute deadlines: every sample sits at the start of its own 100 ms slot (a
+  // drifting schedule would spread the offsets over the whole slot), slots never repeat, and
+  // few are missed (a heavily loaded machine may delay a wake-up past a slot; those are skipped).
   const auto slots = static_cast<std::size_t>(run_row->duration_ns / 100'000'000) + 1;
-  EXPECT_GE(samples.size() + 2, slots);
-  EXPECT_LE(samples.size(), slots + 1);
-  EXPECT_GE(samples.size(), 48U);
+  EXPECT_LE(samples.size(), slots);
+  EXPECT_GE(samples.size() * 10, slots * 8) << "more than 20 % of the sampling slots missed";
+  std::size_t on_time = 0;
+  std::int64_t last_slot = -1;
+  for (const auto& s : samples) {
+    const std::int64_t slot = s.t_ns / 100'000'000;
+    EXPECT_GT(slot, last_slot) << "two samples in one slot at t=" << s.t_ns;
+    last_slot = slot;
+    on_time += (s.t_ns % 100'000'000) < 20'000'000 ? 1 : 0;
+  }
+  EXPECT_GE(on_time * 10, samples.size() * 8) << "samples drift off their absolute deadlines";
   for (const auto& s : samples) {
     ASSERT_EQ(s.status, SampleStatus::kOk);
     EXPECT_NEAR(s.value, zone_c, 1e-9);
-  }
-  for (std::size_t k = 0; k < samples.size(); ++k) {
-    // Sample k is due at k*100 ms; it may be late by scheduling jitter but never drifts.
-    EXPECT_NEAR(static_cast<double>(samples[k].t_ns), static_cast<double>(k) * 1e8, 9e7)
-        << "sample " << k;
   }
 
   const auto events = reader->events(*id);
