@@ -199,6 +199,8 @@ TEST_P(OpsTest, DepthwiseOddChannels) {
   check_conv(*k, ConvCase{5, 5, 19, 19, 3, 1, 0, 19, 127, -128}, seed++);  // no padding
   check_conv(*k, ConvCase{6, 6, 24, 24, 3, 2, 1, 24, 0, 0, 40.0f}, seed++); // saturating
   check_conv(*k, ConvCase{1, 1, 16, 16, 3, 1, 1, 16, 5, 5}, seed++);        // all padding
+  check_conv(*k, ConvCase{11, 10, 17, 17, 9, 1, 4, 17, -7, 2}, seed++);     // 81 taps
+  check_conv(*k, ConvCase{8, 9, 40, 40, 4, 2, 1, 40, 1, -1}, seed++);       // even kernel
 }
 
 TEST_P(OpsTest, FullyConnected) {

@@ -99,6 +99,47 @@ inline __m256i bcast_pair(const std::int16_t* p) {
   return _mm256_set1_epi32(v);
 }
 
+// One 1 x 16 tile (fully connected layers and other single-row tiles: the 6-row kernel would
+// compute five duplicate rows).
+void igemm_row(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
+               std::int8_t* c, std::size_t nc) {
+  __m256i acc0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block));
+  __m256i acc1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32));
+  __m256i acc2 = _mm256_setzero_si256();
+  __m256i acc3 = _mm256_setzero_si256();
+  const auto* w = reinterpret_cast<const std::int16_t*>(block + kNr * 4);
+  for (std::size_t t = 0; t < args.ks; ++t) {
+    const void* p = args.a[t * kMr];
+    const auto* r0 = reinterpret_cast<const std::int16_t*>(
+        static_cast<const unsigned char*>(p) + (p == args.zero ? 0 : args.a_offset));
+    std::size_t k = 0;
+    for (; k + 2 <= pairs; k += 2, w += 64) {
+      const __m256i v0 = bcast_pair(r0 + 2 * k);
+      const __m256i v1 = bcast_pair(r0 + 2 * k + 2);
+      acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(v0, _mm256_load_si256(reinterpret_cast<const __m256i*>(w))));
+      acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(v0, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16))));
+      acc2 = _mm256_add_epi32(acc2, _mm256_madd_epi16(v1, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32))));
+      acc3 = _mm256_add_epi32(acc3, _mm256_madd_epi16(v1, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 48))));
+    }
+    for (; k < pairs; ++k, w += 32) {
+      const __m256i v0 = bcast_pair(r0 + 2 * k);
+      acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(v0, _mm256_load_si256(reinterpret_cast<const __m256i*>(w))));
+      acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(v0, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16))));
+    }
+  }
+  acc0 = _mm256_add_epi32(acc0, acc2);
+  acc1 = _mm256_add_epi32(acc1, acc3);
+  const auto* sp = reinterpret_cast<const float*>(w);
+  const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
+  const __m256i q0 = requant8(acc0, _mm256_loadu_ps(sp), lo, hi);
+  const __m256i q1 = requant8(acc1, _mm256_loadu_ps(sp + 8), lo, hi);
+  const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
+  const __m256i p8 = _mm256_packs_epi16(p16, p16);
+  store_bytes(c, _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), nc);
+}
+
 // One 6 x (16 or 8) tile over all taps.
 template <bool kFull>
 void igemm_block(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
@@ -187,7 +228,9 @@ void igemm(const IgemmArgs& args) {
   const auto* block = static_cast<const unsigned char*>(args.packed_w);
   for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr, block += block_bytes) {
     const std::size_t n = min_size(kNr, args.nc - n0);
-    if (n > 8) {
+    if (args.mr == 1) {
+      igemm_row(args, block, pairs, args.c + n0, n);
+    } else if (n > 8) {
       igemm_block<true>(args, block, pairs, args.c + n0, n);
     } else {
       igemm_block<false>(args, block, pairs, args.c + n0, n);
@@ -269,53 +312,81 @@ void dwconv_pack(const DwconvPackArgs& args, void* packed) {
   }
 }
 
+
+} // namespace
+
 inline const std::int8_t* tap_ptr(const void* p, const DwconvArgs& args) {
   const auto* b = static_cast<const std::int8_t*>(p);
   return p == args.zero ? b : b + args.input_offset;
 }
 
-} // namespace
+// One output pixel, all channel tiles; KS > 0 fixes the tap count at compile time (3x3, 5x5)
+// so the pair loop is fully unrolled.
+// Taps either precomputed (pointer array) or, for kernels with more than 64 taps, resolved on
+// the fly from the indirection row.
+struct TapsArray {
+  const std::int8_t* const* p;
+  const std::int8_t* operator[](std::size_t t) const { return p[t]; }
+};
+struct TapsLive {
+  const void* const* in;
+  const DwconvArgs* args;
+  const std::int8_t* operator[](std::size_t t) const { return tap_ptr(in[t], *args); }
+};
+
+template <std::size_t KS, typename Taps>
+inline void dw_pixel(const DwconvArgs& args, Taps taps, std::int8_t* out,
+                     std::size_t tile_bytes, __m256 lo, __m256 hi, __m256i zp) {
+  const std::size_t ks = KS > 0 ? KS : args.ks;
+  const std::size_t pairs = (ks + 1) / 2;
+  const auto* tile = static_cast<const unsigned char*>(args.packed_w);
+  for (std::size_t c = 0; c < args.channels; c += kDwTile, tile += tile_bytes) {
+    __m256i acc_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile));
+    __m256i acc_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile + 32));
+    const auto* w = reinterpret_cast<const __m256i*>(tile + kDwTile * 4);
+    for (std::size_t p = 0; p < pairs; ++p) {
+      const std::size_t t0 = 2 * p;
+      const std::size_t t1 = t0 + 1 < ks ? t0 + 1 : t0; // odd tail: its weight is zero
+      const __m256i i0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(taps[t0] + c)));
+      const __m256i i1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(taps[t1] + c)));
+      acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(i0, i1), _mm256_load_si256(w + 2 * p)));
+      acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(i0, i1), _mm256_load_si256(w + 2 * p + 1)));
+    }
+    const auto* sp = reinterpret_cast<const float*>(w + 2 * pairs);
+    const __m256i q_lo = requant8(acc_lo, _mm256_loadu_ps(sp), lo, hi);
+    const __m256i q_hi = requant8(acc_hi, _mm256_loadu_ps(sp + 8), lo, hi);
+    const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q_lo, q_hi), zp); // [0-7 | 8-15]
+    const __m256i p8 = _mm256_packs_epi16(p16, p16);
+    const __m128i bytes =
+        _mm_unpacklo_epi64(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1));
+    store_bytes(out + c, bytes, min_size(kDwTile, args.channels - c));
+  }
+}
 
 void dwconv_impl(const DwconvArgs& args) {
-  const std::size_t pairs = (args.ks + 1) / 2;
   const std::size_t tile_bytes = dw_tile_bytes(args.ks);
   const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
-  const void* taps[64];
-  const bool small = args.ks <= 64;
+  constexpr std::size_t kMaxTaps = 64;
+  const std::int8_t* taps[kMaxTaps];
   for (std::size_t x = 0; x < args.output_width; ++x) {
     const void* const* in = args.input + x * args.input_step;
     std::int8_t* out = args.output + x * args.output_stride;
-    const auto* tile = static_cast<const unsigned char*>(args.packed_w);
-    if (small) {
-      for (std::size_t t = 0; t < args.ks; ++t) {
-        taps[t] = tap_ptr(in[t], args);
-      }
+    if (args.ks > kMaxTaps) {
+      dw_pixel<0>(args, TapsLive{in, &args}, out, tile_bytes, lo, hi, zp);
+      continue;
     }
-    for (std::size_t c = 0; c < args.channels; c += kDwTile, tile += tile_bytes) {
-      __m256i acc_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile));
-      __m256i acc_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile + 32));
-      const auto* w = reinterpret_cast<const __m256i*>(tile + kDwTile * 4);
-      for (std::size_t p = 0; p < pairs; ++p) {
-        const std::size_t t0 = 2 * p;
-        const std::size_t t1 = t0 + 1 < args.ks ? t0 + 1 : t0; // odd tail: weight is zero
-        const std::int8_t* p0 = small ? static_cast<const std::int8_t*>(taps[t0]) : tap_ptr(in[t0], args);
-        const std::int8_t* p1 = small ? static_cast<const std::int8_t*>(taps[t1]) : tap_ptr(in[t1], args);
-        const __m256i i0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + c)));
-        const __m256i i1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p1 + c)));
-        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(i0, i1), _mm256_load_si256(w)));
-        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(i0, i1), _mm256_load_si256(w + 1)));
-        w += 2;
-      }
-      const auto* sp = reinterpret_cast<const float*>(w);
-      const __m256i q_lo = requant8(acc_lo, _mm256_loadu_ps(sp), lo, hi);
-      const __m256i q_hi = requant8(acc_hi, _mm256_loadu_ps(sp + 8), lo, hi);
-      const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q_lo, q_hi), zp); // [0-7 | 8-15]
-      const __m256i p8 = _mm256_packs_epi16(p16, p16);
-      const __m128i bytes =
-          _mm_unpacklo_epi64(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1));
-      store_bytes(out + c, bytes, min_size(kDwTile, args.channels - c));
+    for (std::size_t t = 0; t < args.ks; ++t) {
+      taps[t] = tap_ptr(in[t], args);
+    }
+    const TapsArray arr{taps};
+    if (args.ks == 9) {
+      dw_pixel<9>(args, arr, out, tile_bytes, lo, hi, zp);
+    } else if (args.ks == 25) {
+      dw_pixel<25>(args, arr, out, tile_bytes, lo, hi, zp);
+    } else {
+      dw_pixel<0>(args, arr, out, tile_bytes, lo, hi, zp);
     }
   }
 }
