@@ -251,6 +251,11 @@ void convert_a(std::size_t rows, std::size_t channels, const std::int8_t* src,
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + c));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + c), _mm256_cvtepi8_epi16(v));
     }
+    if (c + 8 <= channels) {
+      const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s + c));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + c), _mm_cvtepi8_epi16(v));
+      c += 8;
+    }
     for (; c < channels; ++c) {
       d[c] = s[c];
     }
