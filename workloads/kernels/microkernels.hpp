@@ -164,7 +164,8 @@ struct KernelSet {
 /// Microkernel classes counted by the coverage guard.
 enum class KernelKind : std::uint8_t { kIgemm, kDwconv, kVadd, kConvert, kCount };
 
-/// Records that a microkernel of `isa` ran (ruy-style coverage; one relaxed atomic add).
+/// Records that a microkernel of `isa` ran (ruy-style coverage; a thread-local check, one
+/// relaxed atomic add per thread and reset epoch).
 void note_kernel_use(Isa isa, KernelKind kind) noexcept;
 
 /// The tables of each path. kernels_reference() always exists; the others return nullptr when

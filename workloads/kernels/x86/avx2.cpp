@@ -39,6 +39,11 @@ inline __m256i requant8(__m256i acc, __m256 scale, __m256 lo, __m256 hi) {
   return _mm256_cvtps_epi32(f);
 }
 
+// Multiplies by the scale, clamps above only, rounds to nearest even.
+inline __m256i quant8_upper(__m256i acc, __m256 scale, __m256 hi) {
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale), hi));
+}
+
 // Writes the first n (<= 16) bytes of v.
 inline void store_bytes(std::int8_t* dst, __m128i v, std::size_t n) {
   if (n >= 16) {
@@ -202,22 +207,32 @@ void igemm_block(const IgemmArgs& args, const unsigned char* block, std::size_t 
   const auto* sp = reinterpret_cast<const float*>(w);
   const __m256 s0 = _mm256_loadu_ps(sp);
   const __m256 s1 = _mm256_loadu_ps(sp + 8);
-  const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
+  // Only the upper bound is applied in float (it also keeps cvtps2dq in range); below, the
+  // saturating packs and a final vpmaxsb with output_min give the same bytes as clamping first:
+  // anything under output_min ends at output_min either way.
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
+  const __m256i out_min = _mm256_set1_epi8(static_cast<char>(args.rq.output_min));
   const __m256i accs[kMr][2] = {{acc00, acc01}, {acc10, acc11}, {acc20, acc21},
                                 {acc30, acc31}, {acc40, acc41}, {acc50, acc51}};
-  for (std::size_t i = 0; i < args.mr; ++i) {
-    std::int8_t* dst = c + i * args.c_row_stride;
-    const __m256i q0 = requant8(accs[i][0], s0, lo, hi);
-    const __m256i q1 = kFull ? requant8(accs[i][1], s1, lo, hi) : q0;
+  __m256i p16[kMr];
+  for (std::size_t i = 0; i < kMr; ++i) {
+    const __m256i q0 = quant8_upper(accs[i][0], s0, hi);
+    const __m256i q1 = kFull ? quant8_upper(accs[i][1], s1, hi) : q0;
     // lanes: [0-3, 8-11 | 4-7, 12-15] (kFull) or [0-3, 0-3 | 4-7, 4-7]
-    __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
-    const __m256i p8 = _mm256_packs_epi16(p16, p16);
-    const __m128i bytes =
-        _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1));
-    // kFull: [0-3, 4-7, 8-11, 12-15]; half: [0-3, 4-7, ...]
-    store_bytes(dst, bytes, nc);
+    p16[i] = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
+  }
+  for (std::size_t i = 0; i < kMr; i += 2) {
+    // Two rows per vpacksswb: lanes [r_i 0-3, 8-11, r_j 0-3, 8-11 | r_i 4-7, 12-15, r_j ...].
+    const __m256i p8 = _mm256_max_epi8(_mm256_packs_epi16(p16[i], p16[i + 1]), out_min);
+    const __m128i l0 = _mm256_castsi256_si128(p8);
+    const __m128i l1 = _mm256_extracti128_si256(p8, 1);
+    if (i < args.mr) {
+      store_bytes(c + i * args.c_row_stride, _mm_unpacklo_epi32(l0, l1), nc);
+    }
+    if (i + 1 < args.mr) {
+      store_bytes(c + (i + 1) * args.c_row_stride, _mm_unpackhi_epi32(l0, l1), nc);
+    }
   }
 }
 
