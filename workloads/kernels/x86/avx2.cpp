@@ -6,11 +6,12 @@
 // are widened to int16 once at pack time, activations once per layer by convert_a (AFormat
 // kS16), depthwise inputs in the kernel.
 //
-// s8s8s32_igemm_6x16c2__avx2: 6 rows x 16 output channels; per pair of input channels one
-//   vpbroadcastd of each row's int16 pair, two weight vectors (outputs 0-7, 8-15, each lane an
-//   int16 pair), 12 vpmaddwd + 12 vpaddd into 12 accumulators.
-//   Packed block (16 channels): [16 x int32 bias'] [ks x kcp/2 x 16 x 2 int16] [16 x float]
-//   with kcp = round_up(kc, 2). A block whose last 8 channels are all padding runs a 6x8 loop.
+// s8s8s32_igemm_3x32c2__avx2: 3 rows x 32 output channels; per pair of input channels one
+//   vpbroadcastd of each row's int16 pair, four weight vectors (outputs 0-7, ..., 24-31, each
+//   lane an int16 pair), 12 vpmaddwd + 12 vpaddd into 12 accumulators. Blocks whose trailing
+//   8-channel groups are padding skip them; 1- and 2-row tiles have their own instances.
+//   Packed block (32 channels): [32 x int32 bias'] [ks x kcp/2 x 32 x 2 int16] [32 x float]
+//   with kcp = round_up(kc, 2).
 // s8s8s32_dwconv_16c2__avx2: 16 channels per tile, taps paired: the two taps' inputs are
 //   widened and interleaved (vpunpck{l,h}wd) so one vpmaddwd does 2 taps x 8 channels.
 //   The unpack permutes channels within 128-bit lanes (lo = {0-3, 8-11}, hi = {4-7, 12-15});
@@ -27,8 +28,6 @@ namespace es::kernels {
 namespace avx2 {
 namespace {
 
-constexpr std::size_t kMr = 6;
-constexpr std::size_t kNr = 16;
 
 std::size_t min_size(std::size_t a, std::size_t b) { return a < b ? a : b; }
 
@@ -58,197 +57,153 @@ inline void store_bytes(std::int8_t* dst, __m128i v, std::size_t n) {
 // ------------------------------------------------------------------------------------------
 // IGEMM
 
-std::size_t gemm_block_bytes(std::size_t kc, std::size_t ks) {
-  const std::size_t pairs = (kc + 1) / 2;
-  return kNr * 4 + ks * pairs * kNr * 4 + kNr * 4;
-}
-
-std::size_t gemm_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
-  return (nc + kNr - 1) / kNr * gemm_block_bytes(kc, ks);
-}
-
-void gemm_pack(const GemmPackArgs& args, void* packed) {
-  auto* out = static_cast<unsigned char*>(packed);
-  const std::size_t pairs = (args.kc + 1) / 2;
-  const std::size_t k_total = args.ks * args.kc;
-  const std::size_t block = gemm_block_bytes(args.kc, args.ks);
-  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr) {
-    std::memset(out, 0, block);
-    std::int32_t bias[kNr] = {};
-    float scale[kNr] = {};
-    auto* w = reinterpret_cast<std::int16_t*>(out + kNr * 4);
-    for (std::size_t j = 0; j < kNr && n0 + j < args.nc; ++j) {
-      const std::int8_t* src = args.weights + (n0 + j) * k_total;
-      std::int32_t sum = 0;
-      for (std::size_t t = 0; t < args.ks; ++t) {
-        for (std::size_t k = 0; k < args.kc; ++k) {
-          const std::int8_t v = src[t * args.kc + k];
-          sum += v;
-          // [t][pair][half (outputs 0-7 | 8-15)][output % 8][k % 2]
-          const std::size_t index = ((t * pairs + k / 2) * kNr + j) * 2 + (k % 2);
-          w[index] = v;
-        }
-      }
-      bias[j] = args.bias[n0 + j] - args.input_zero_point * sum;
-      scale[j] = args.scale[n0 + j];
-    }
-    std::memcpy(out, bias, sizeof bias);
-    std::memcpy(out + block - kNr * 4, scale, sizeof scale);
-    out += block;
-  }
-}
-
 inline __m256i bcast_pair(const std::int16_t* p) {
   std::int32_t v = 0;
   std::memcpy(&v, p, 4);
   return _mm256_set1_epi32(v);
 }
 
-// One 1 x 16 tile (fully connected layers and other single-row tiles: the 6-row kernel would
-// compute five duplicate rows).
-void igemm_row(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
-               std::int8_t* c, std::size_t nc) {
-  __m256i acc0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block));
-  __m256i acc1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32));
-  __m256i acc2 = _mm256_setzero_si256();
-  __m256i acc3 = _mm256_setzero_si256();
-  const auto* w = reinterpret_cast<const std::int16_t*>(block + kNr * 4);
-  for (std::size_t t = 0; t < args.ks; ++t) {
-    const void* p = args.a[t * kMr];
-    const auto* r0 = reinterpret_cast<const std::int16_t*>(
-        static_cast<const unsigned char*>(p) + (p == args.zero ? 0 : args.a_offset));
-    std::size_t k = 0;
-    for (; k + 2 <= pairs; k += 2, w += 64) {
-      const __m256i v0 = bcast_pair(r0 + 2 * k);
-      const __m256i v1 = bcast_pair(r0 + 2 * k + 2);
-      acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(v0, _mm256_load_si256(reinterpret_cast<const __m256i*>(w))));
-      acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(v0, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16))));
-      acc2 = _mm256_add_epi32(acc2, _mm256_madd_epi16(v1, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32))));
-      acc3 = _mm256_add_epi32(acc3, _mm256_madd_epi16(v1, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 48))));
-    }
-    for (; k < pairs; ++k, w += 32) {
-      const __m256i v0 = bcast_pair(r0 + 2 * k);
-      acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(v0, _mm256_load_si256(reinterpret_cast<const __m256i*>(w))));
-      acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(v0, _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16))));
-    }
-  }
-  acc0 = _mm256_add_epi32(acc0, acc2);
-  acc1 = _mm256_add_epi32(acc1, acc3);
-  const auto* sp = reinterpret_cast<const float*>(w);
-  const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
-  const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
-  const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
-  const __m256i q0 = requant8(acc0, _mm256_loadu_ps(sp), lo, hi);
-  const __m256i q1 = requant8(acc1, _mm256_loadu_ps(sp + 8), lo, hi);
-  const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
-  const __m256i p8 = _mm256_packs_epi16(p16, p16);
-  store_bytes(c, _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), nc);
+// ------------------------------------------------------------------------------------------
+// 3x32 IGEMM. On Zen 3 each vpbroadcastd from memory also occupies a vector shuffle pipe that
+// vpaddd needs, so the 6x16 tile (one broadcast per two vpmaddwd) is pipe-bound at ~21 MAC/cycle.
+// Three rows x 32 channels need one broadcast per four vpmaddwd. Weights are read as memory
+// operands where registers run out (12 accumulators + broadcast).
+// Packed block (32 channels): [32 x int32 bias'] [ks x kcp/2 x 32 x 2 int16] [32 x float].
+
+constexpr std::size_t kMr3 = 3;
+constexpr std::size_t kNr32 = 32;
+
+std::size_t gemm32_block_bytes(std::size_t kc, std::size_t ks) {
+  const std::size_t pairs = (kc + 1) / 2;
+  return kNr32 * 4 + ks * pairs * kNr32 * 4 + kNr32 * 4;
 }
 
-// One 6 x (16 or 8) tile over all taps.
-template <bool kFull>
-void igemm_block(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
-                 std::int8_t* c, std::size_t nc) {
-  __m256i bias0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block));
-  __m256i bias1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32));
-  __m256i acc00 = bias0, acc01 = bias1, acc10 = bias0, acc11 = bias1, acc20 = bias0, acc21 = bias1;
-  __m256i acc30 = bias0, acc31 = bias1, acc40 = bias0, acc41 = bias1, acc50 = bias0, acc51 = bias1;
-  const auto* w = reinterpret_cast<const std::int16_t*>(block + kNr * 4);
-  const void* const* a = args.a;
-  for (std::size_t t = 0; t < args.ks; ++t, a += kMr) {
-    const std::int16_t* r[kMr];
-    for (std::size_t i = 0; i < kMr; ++i) {
-      const auto* p = static_cast<const unsigned char*>(a[i]);
-      r[i] = reinterpret_cast<const std::int16_t*>(a[i] == args.zero ? p : p + args.a_offset);
-    }
-    const std::int16_t* r0 = r[0];
-    const std::int16_t* r1 = r[1];
-    const std::int16_t* r2 = r[2];
-    const std::int16_t* r3 = r[3];
-    const std::int16_t* r4 = r[4];
-    const std::int16_t* r5 = r[5];
-    for (std::size_t k = 0; k < pairs; ++k) {
-      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-      __m256i v = bcast_pair(r0 + 2 * k);
-      acc00 = _mm256_add_epi32(acc00, _mm256_madd_epi16(v, b0));
-      if (kFull) {
-        const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
-        acc01 = _mm256_add_epi32(acc01, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r1 + 2 * k);
-        acc10 = _mm256_add_epi32(acc10, _mm256_madd_epi16(v, b0));
-        acc11 = _mm256_add_epi32(acc11, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r2 + 2 * k);
-        acc20 = _mm256_add_epi32(acc20, _mm256_madd_epi16(v, b0));
-        acc21 = _mm256_add_epi32(acc21, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r3 + 2 * k);
-        acc30 = _mm256_add_epi32(acc30, _mm256_madd_epi16(v, b0));
-        acc31 = _mm256_add_epi32(acc31, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r4 + 2 * k);
-        acc40 = _mm256_add_epi32(acc40, _mm256_madd_epi16(v, b0));
-        acc41 = _mm256_add_epi32(acc41, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r5 + 2 * k);
-        acc50 = _mm256_add_epi32(acc50, _mm256_madd_epi16(v, b0));
-        acc51 = _mm256_add_epi32(acc51, _mm256_madd_epi16(v, b1));
-      } else {
-        v = bcast_pair(r1 + 2 * k);
-        acc10 = _mm256_add_epi32(acc10, _mm256_madd_epi16(v, b0));
-        v = bcast_pair(r2 + 2 * k);
-        acc20 = _mm256_add_epi32(acc20, _mm256_madd_epi16(v, b0));
-        v = bcast_pair(r3 + 2 * k);
-        acc30 = _mm256_add_epi32(acc30, _mm256_madd_epi16(v, b0));
-        v = bcast_pair(r4 + 2 * k);
-        acc40 = _mm256_add_epi32(acc40, _mm256_madd_epi16(v, b0));
-        v = bcast_pair(r5 + 2 * k);
-        acc50 = _mm256_add_epi32(acc50, _mm256_madd_epi16(v, b0));
+std::size_t gemm32_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
+  return (nc + kNr32 - 1) / kNr32 * gemm32_block_bytes(kc, ks);
+}
+
+void gemm32_pack(const GemmPackArgs& args, void* packed) {
+  auto* out = static_cast<unsigned char*>(packed);
+  const std::size_t pairs = (args.kc + 1) / 2;
+  const std::size_t k_total = args.ks * args.kc;
+  const std::size_t block = gemm32_block_bytes(args.kc, args.ks);
+  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32) {
+    std::memset(out, 0, block);
+    std::int32_t bias[kNr32] = {};
+    float scale[kNr32] = {};
+    auto* w = reinterpret_cast<std::int16_t*>(out + kNr32 * 4);
+    for (std::size_t j = 0; j < kNr32 && n0 + j < args.nc; ++j) {
+      const std::int8_t* src = args.weights + (n0 + j) * k_total;
+      std::int32_t sum = 0;
+      for (std::size_t t = 0; t < args.ks; ++t) {
+        for (std::size_t k = 0; k < args.kc; ++k) {
+          const std::int8_t v = src[t * args.kc + k];
+          sum += v;
+          // [t][pair][output j (four vectors of 8)][k % 2]
+          w[((t * pairs + k / 2) * kNr32 + j) * 2 + (k % 2)] = v;
+        }
       }
-      w += 32;
+      bias[j] = args.bias[n0 + j] - args.input_zero_point * sum;
+      scale[j] = args.scale[n0 + j];
+    }
+    std::memcpy(out, bias, sizeof bias);
+    std::memcpy(out + block - kNr32 * 4, scale, sizeof scale);
+    out += block;
+  }
+}
+
+// kRows rows (1..3) x kCols vectors of 8 channels (1..4).
+template <std::size_t kRows, std::size_t kCols>
+void igemm32_block(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
+                   std::int8_t* c, std::size_t nc) {
+  __m256i acc[kRows][kCols];
+  #pragma GCC unroll 4
+  for (std::size_t j = 0; j < kCols; ++j) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32 * j));
+    #pragma GCC unroll 4
+    for (std::size_t r = 0; r < kRows; ++r) {
+      acc[r][j] = b;
+    }
+  }
+  const auto* w = reinterpret_cast<const std::int16_t*>(block + kNr32 * 4);
+  for (std::size_t t = 0; t < args.ks; ++t) {
+    const std::int16_t* rows[kRows];
+    #pragma GCC unroll 4
+    for (std::size_t r = 0; r < kRows; ++r) {
+      const void* p = args.a[t * kMr3 + r];
+      rows[r] = reinterpret_cast<const std::int16_t*>(static_cast<const unsigned char*>(p) +
+                                                      (p == args.zero ? 0 : args.a_offset));
+    }
+    for (std::size_t k = 0; k < pairs; ++k, w += 64) {
+      #pragma GCC unroll 4
+      for (std::size_t r = 0; r < kRows; ++r) {
+        const __m256i v = bcast_pair(rows[r] + 2 * k);
+        #pragma GCC unroll 4
+        for (std::size_t j = 0; j < kCols; ++j) {
+          const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16 * j));
+          acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(v, b));
+        }
+      }
     }
   }
   const auto* sp = reinterpret_cast<const float*>(w);
-  const __m256 s0 = _mm256_loadu_ps(sp);
-  const __m256 s1 = _mm256_loadu_ps(sp + 8);
-  // Only the upper bound is applied in float (it also keeps cvtps2dq in range); below, the
-  // saturating packs and a final vpmaxsb with output_min give the same bytes as clamping first:
-  // anything under output_min ends at output_min either way.
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
   const __m256i out_min = _mm256_set1_epi8(static_cast<char>(args.rq.output_min));
-  const __m256i accs[kMr][2] = {{acc00, acc01}, {acc10, acc11}, {acc20, acc21},
-                                {acc30, acc31}, {acc40, acc41}, {acc50, acc51}};
-  __m256i p16[kMr];
-  for (std::size_t i = 0; i < kMr; ++i) {
-    const __m256i q0 = quant8_upper(accs[i][0], s0, hi);
-    const __m256i q1 = kFull ? quant8_upper(accs[i][1], s1, hi) : q0;
-    // lanes: [0-3, 8-11 | 4-7, 12-15] (kFull) or [0-3, 0-3 | 4-7, 4-7]
-    p16[i] = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
-  }
-  for (std::size_t i = 0; i < kMr; i += 2) {
-    // Two rows per vpacksswb: lanes [r_i 0-3, 8-11, r_j 0-3, 8-11 | r_i 4-7, 12-15, r_j ...].
-    const __m256i p8 = _mm256_max_epi8(_mm256_packs_epi16(p16[i], p16[i + 1]), out_min);
+  for (std::size_t r = 0; r < kRows && r < args.mr; ++r) {
+    __m256i q[4];
+    #pragma GCC unroll 4
+    for (std::size_t j = 0; j < 4; ++j) {
+      q[j] = j < kCols ? quant8_upper(acc[r][j < kCols ? j : 0], _mm256_loadu_ps(sp + 8 * j), hi) : q[0];
+    }
+    // packs: p01 lanes [0-3, 8-11 | 4-7, 12-15], p23 likewise for 16-31.
+    const __m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(q[0], q[1]), zp);
+    const __m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(q[2], q[3]), zp);
+    const __m256i p8 = _mm256_max_epi8(_mm256_packs_epi16(p01, p23), out_min);
+    // lanes [0-3, 8-11, 16-19, 24-27 | 4-7, 12-15, 20-23, 28-31]
     const __m128i l0 = _mm256_castsi256_si128(p8);
     const __m128i l1 = _mm256_extracti128_si256(p8, 1);
-    if (i < args.mr) {
-      store_bytes(c + i * args.c_row_stride, _mm_unpacklo_epi32(l0, l1), nc);
-    }
-    if (i + 1 < args.mr) {
-      store_bytes(c + (i + 1) * args.c_row_stride, _mm_unpackhi_epi32(l0, l1), nc);
+    std::int8_t* dst = c + r * args.c_row_stride;
+    const __m128i first = _mm_unpacklo_epi32(l0, l1);
+    if (nc >= 32) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), first);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), _mm_unpackhi_epi32(l0, l1));
+    } else {
+      store_bytes(dst, first, nc);
+      if (nc > 16) {
+        store_bytes(dst + 16, _mm_unpackhi_epi32(l0, l1), nc - 16);
+      }
     }
   }
 }
 
-void igemm(const IgemmArgs& args) {
+template <std::size_t kRows>
+void igemm32_rows(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
+                  std::int8_t* c, std::size_t n) {
+  if (n > 24) {
+    igemm32_block<kRows, 4>(args, block, pairs, c, n);
+  } else if (n > 16) {
+    igemm32_block<kRows, 3>(args, block, pairs, c, n);
+  } else if (n > 8) {
+    igemm32_block<kRows, 2>(args, block, pairs, c, n);
+  } else {
+    igemm32_block<kRows, 1>(args, block, pairs, c, n);
+  }
+}
+
+void igemm32(const IgemmArgs& args) {
   note_kernel_use(Isa::kAvx2, KernelKind::kIgemm);
   const std::size_t pairs = (args.kc + 1) / 2;
-  const std::size_t block_bytes = gemm_block_bytes(args.kc, args.ks);
+  const std::size_t block_bytes = gemm32_block_bytes(args.kc, args.ks);
   const auto* block = static_cast<const unsigned char*>(args.packed_w);
-  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr, block += block_bytes) {
-    const std::size_t n = min_size(kNr, args.nc - n0);
+  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32, block += block_bytes) {
+    const std::size_t n = min_size(kNr32, args.nc - n0);
     if (args.mr == 1) {
-      igemm_row(args, block, pairs, args.c + n0, n);
-    } else if (n > 8) {
-      igemm_block<true>(args, block, pairs, args.c + n0, n);
+      igemm32_rows<1>(args, block, pairs, args.c + n0, n);
+    } else if (args.mr == 2) {
+      igemm32_rows<2>(args, block, pairs, args.c + n0, n);
     } else {
-      igemm_block<false>(args, block, pairs, args.c + n0, n);
+      igemm32_rows<3>(args, block, pairs, args.c + n0, n);
     }
   }
 }
@@ -520,15 +475,15 @@ double peak(double seconds) {
 KernelSet make_set() {
   KernelSet s;
   s.isa = Isa::kAvx2;
-  s.igemm_name = "s8s8s32_igemm_6x16c2__avx2";
+  s.igemm_name = "s8s8s32_igemm_3x32c2__avx2";
   s.dwconv_name = "s8s8s32_dwconv_16c2__avx2";
-  s.mr = kMr;
-  s.nr = kNr;
+  s.mr = kMr3;
+  s.nr = kNr32;
   s.kc_align = 2;
   s.a_format = AFormat::kS16;
-  s.gemm_packed_size = gemm_packed_size;
-  s.gemm_pack = gemm_pack;
-  s.igemm = igemm;
+  s.gemm_packed_size = gemm32_packed_size;
+  s.gemm_pack = gemm32_pack;
+  s.igemm = igemm32;
   s.convert_a = convert_a;
   s.dw_channel_tile = kDwTile;
   s.dwconv_packed_size = dwconv_packed_size;
