@@ -534,8 +534,6 @@ public:
   }
   void run_tiles(std::size_t /*phase*/, std::size_t begin, std::size_t end) override {
     const auto c_count = static_cast<std::size_t>(m_g.channels);
-    std::vector<std::int32_t>* unused = nullptr;
-    (void)unused;
     for (std::size_t oy = begin; oy < end; ++oy) {
       for (int ox = 0; ox < m_g.out_w(); ++ox) {
         std::int8_t* out = m_out + (oy * static_cast<std::size_t>(m_g.out_w()) + static_cast<std::size_t>(ox)) * m_out_stride;
