@@ -160,6 +160,9 @@ Result<std::unique_ptr<Network>> Network::create(const NetSpec& spec,
                                                 static_cast<std::size_t>(in.c), in.q, out.q);
       break;
     }
+    if (!step.op) {
+      return make_error(ErrorCode::kInternal, spec.name + " layer " + std::to_string(i) + ": no operator");
+    }
     Buffer& scratch = buffers[tensor_count + static_cast<std::size_t>(i)];
     scratch.bytes = align_up(step.op->scratch_bytes());
     scratch.first = scratch.last = i;
