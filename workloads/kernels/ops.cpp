@@ -374,6 +374,7 @@ public:
     p.bias = d.bias;
     p.scale = scales.data();
     p.input_zero_point = d.input.zero_point;
+    p.kernel_h = static_cast<std::size_t>(m_g.kernel_h);
     k.dwconv_pack(p, m_packed.data());
 
     m_zero = AlignedBuffer(round_up(m_c, k.dw_channel_tile) + kBufferSlack);
@@ -423,6 +424,7 @@ public:
       a.output = m_output + oy * m_out_w * m_output_stride + c0;
       a.output_stride = m_output_stride;
       a.rq = m_rq;
+      a.kernel_h = static_cast<std::size_t>(m_g.kernel_h);
       m_kernels.dwconv(a);
     }
   }

@@ -240,9 +240,19 @@ void convert_a(std::size_t rows, std::size_t channels, const std::int8_t* src,
 
 constexpr std::size_t kDwTile = 16;
 
-std::size_t dw_tile_bytes(std::size_t ks) {
+// Bytes of the pair-interleaved layout every tap count uses.
+std::size_t dw_generic_bytes(std::size_t ks) {
   const std::size_t pairs = (ks + 1) / 2;
   return kDwTile * 4 + pairs * kDwTile * 2 * 2 + kDwTile * 4;
+}
+
+// 3x3 tiles also carry the layout of the sliding-column stride-1 kernel (dw3x3_s1_row):
+// [16 int32 bias' natural order][16 float natural order][kx 0..2: (w[0][kx], w[1][kx]) pairs
+// for channels 0-7 and 8-15, then (w[2][kx], 0) pairs for channels 0-7 and 8-15].
+constexpr std::size_t kSlidingBytes = 64 + 64 + 3 * 4 * 32;
+
+std::size_t dw_tile_bytes(std::size_t ks) {
+  return dw_generic_bytes(ks) + (ks == 9 ? kSlidingBytes : 0); // 9 taps: room for the 3x3 layout
 }
 
 std::size_t dwconv_packed_size(std::size_t channels, std::size_t ks) {
@@ -282,7 +292,30 @@ void dwconv_pack(const DwconvPackArgs& args, void* packed) {
     }
     (void)pairs;
     std::memcpy(out, bias, sizeof bias);
-    std::memcpy(out + tile_bytes - kDwTile * 4, scale, sizeof scale);
+    std::memcpy(out + dw_generic_bytes(args.ks) - kDwTile * 4, scale, sizeof scale);
+    if (args.ks == 9 && args.kernel_h == 3) {
+      unsigned char* sl = out + dw_generic_bytes(args.ks);
+      std::int32_t nbias[kDwTile] = {};
+      float nscale[kDwTile] = {};
+      auto* sw = reinterpret_cast<std::int16_t*>(sl + 128);
+      for (std::size_t j = 0; j < kDwTile && c0 + j < args.channels; ++j) {
+        nbias[j] = bias[dw_slot(j)];
+        nscale[j] = scale[dw_slot(j)];
+        const std::int8_t* wc = args.weights + (c0 + j) * 9; // tap t = kx * 3 + ky
+        const std::size_t half = j / 8;
+        const std::size_t lane = j % 8;
+        for (std::size_t kx = 0; kx < 3; ++kx) {
+          std::int16_t* pair = sw + (kx * 4 + half) * 16;     // rows 0 and 1
+          std::int16_t* single = sw + (kx * 4 + 2 + half) * 16; // row 2
+          pair[2 * lane] = wc[kx * 3 + 0];
+          pair[2 * lane + 1] = wc[kx * 3 + 1];
+          single[2 * lane] = wc[kx * 3 + 2];
+          single[2 * lane + 1] = 0;
+        }
+      }
+      std::memcpy(sl, nbias, sizeof nbias);
+      std::memcpy(sl + 64, nscale, sizeof nscale);
+    }
     out += tile_bytes;
   }
 }
@@ -338,7 +371,75 @@ inline void dw_pixel(const DwconvArgs& args, Taps taps, std::int8_t* out,
   }
 }
 
+// Stride-1 3x3 depthwise over one output row, 16 channels at a time, sliding along x. Rows 0
+// and 1 of each input column are byte-interleaved and widened once (one vpmaddwd then covers
+// both taps), row 2 is widened to int32 lanes and multiplied against (w, 0) pairs; each column is
+// prepared once and reused by the three output pixels that read it, which removes most of the
+// shuffle work of the generic kernel.
+struct Column {
+  __m256i pair_lo, pair_hi, single_lo, single_hi;
+};
+
+inline Column load_column(const void* const* col, const DwconvArgs& args, std::size_t c) {
+  const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap_ptr(col[0], args) + c));
+  const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap_ptr(col[1], args) + c));
+  const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap_ptr(col[2], args) + c));
+  Column k;
+  k.pair_lo = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r0, r1));
+  k.pair_hi = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(r0, r1));
+  k.single_lo = _mm256_cvtepi8_epi32(r2);
+  k.single_hi = _mm256_cvtepi8_epi32(_mm_srli_si128(r2, 8));
+  return k;
+}
+
+inline void column_madd(__m256i& lo, __m256i& hi, const Column& k, const __m256i* w) {
+  lo = _mm256_add_epi32(lo, _mm256_madd_epi16(k.pair_lo, _mm256_load_si256(w)));
+  hi = _mm256_add_epi32(hi, _mm256_madd_epi16(k.pair_hi, _mm256_load_si256(w + 1)));
+  lo = _mm256_add_epi32(lo, _mm256_madd_epi16(k.single_lo, _mm256_load_si256(w + 2)));
+  hi = _mm256_add_epi32(hi, _mm256_madd_epi16(k.single_hi, _mm256_load_si256(w + 3)));
+}
+
+void dw3x3_s1_row(const DwconvArgs& args) {
+  const std::size_t tile_bytes = dw_tile_bytes(9);
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
+  const __m128i out_min = _mm_set1_epi8(static_cast<char>(args.rq.output_min));
+  const auto* tile = static_cast<const unsigned char*>(args.packed_w);
+  for (std::size_t c = 0; c < args.channels; c += kDwTile, tile += tile_bytes) {
+    const unsigned char* sl = tile + dw_generic_bytes(9);
+    const __m256i bias_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sl));
+    const __m256i bias_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sl + 32));
+    const __m256 scale_lo = _mm256_loadu_ps(reinterpret_cast<const float*>(sl + 64));
+    const __m256 scale_hi = _mm256_loadu_ps(reinterpret_cast<const float*>(sl + 96));
+    const auto* w = reinterpret_cast<const __m256i*>(sl + 128);
+    const std::size_t n = min_size(kDwTile, args.channels - c);
+    Column k0 = load_column(args.input, args, c);
+    Column k1 = load_column(args.input + 3, args, c);
+    for (std::size_t x = 0; x < args.output_width; ++x) {
+      const Column k2 = load_column(args.input + (x + 2) * 3, args, c);
+      __m256i acc_lo = bias_lo;
+      __m256i acc_hi = bias_hi;
+      column_madd(acc_lo, acc_hi, k0, w);
+      column_madd(acc_lo, acc_hi, k1, w + 4);
+      column_madd(acc_lo, acc_hi, k2, w + 8);
+      const __m256i q_lo = quant8_upper(acc_lo, scale_lo, hi);
+      const __m256i q_hi = quant8_upper(acc_hi, scale_hi, hi);
+      const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q_lo, q_hi), zp); // [0-3,8-11 | 4-7,12-15]
+      const __m256i p8 = _mm256_packs_epi16(p16, p16);
+      const __m128i bytes = _mm_max_epi8(
+          _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
+      store_bytes(args.output + x * args.output_stride + c, bytes, n);
+      k0 = k1;
+      k1 = k2;
+    }
+  }
+}
+
 void dwconv_impl(const DwconvArgs& args) {
+  if (args.ks == 9 && args.kernel_h == 3 && args.input_step == 3) { // 3x3, stride 1
+    dw3x3_s1_row(args);
+    return;
+  }
   const std::size_t tile_bytes = dw_tile_bytes(args.ks);
   const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
