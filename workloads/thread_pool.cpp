@@ -80,7 +80,7 @@ void ThreadPool::claim_and_run() {
     }
     // Claim a run of tiles: ~8 runs per thread keeps the atomics off the critical path while
     // leaving enough pieces to balance a late or slow thread.
-    const std::uint64_t grain = m_grain;
+    const std::uint64_t grain = m_grain.load(std::memory_order_relaxed);
     const std::uint64_t end = next + grain < tiles ? next + grain : tiles;
     if (m_work.compare_exchange_weak(v, v + (end - next), std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
@@ -122,7 +122,7 @@ void ThreadPool::run_job(std::size_t tiles, TaskFn fn, void* context) {
   m_fn = fn;
   m_context = context;
   const std::size_t runs = static_cast<std::size_t>(size()) * 8;
-  m_grain = tiles / runs > 1 ? tiles / runs : 1;
+  m_grain.store(tiles / runs > 1 ? tiles / runs : 1, std::memory_order_relaxed);
   m_done.store(0, std::memory_order_relaxed);
   m_job = (m_job + 1) & kGenMask;
   m_work.store((m_job << (2 * kIndexBits)) | (static_cast<std::uint64_t>(tiles) << kIndexBits),
