@@ -1,6 +1,7 @@
 #include "workloads/engine.hpp"
 
 #include "daemon/core/time.hpp"
+#include "workloads/kernels/peak.hpp"
 
 #include <algorithm>
 
@@ -159,6 +160,9 @@ Result<std::unique_ptr<Network>> Network::create(const NetSpec& spec,
                                                 static_cast<std::size_t>(in.c), in.q, out.q);
       break;
     }
+    if (!step.op) {
+      return make_error(ErrorCode::kInternal, spec.name + " layer " + std::to_string(i) + ": no operator");
+    }
     Buffer& scratch = buffers[tensor_count + static_cast<std::size_t>(i)];
     scratch.bytes = align_up(step.op->scratch_bytes());
     scratch.first = scratch.last = i;
@@ -223,11 +227,15 @@ void Network::run() {
   }
 }
 
+// Single-threaded profiles use the thread's CPU time (stable on a shared machine); with a
+// pool, wall time (workers' CPU time is not visible from here).
 void Network::run_profiled() {
+  const bool cpu_time = m_pool == nullptr || m_pool->size() == 1;
   for (std::size_t i = 0; i < m_steps.size(); ++i) {
-    const std::int64_t t0 = mono_now_ns();
+    const double t0 = cpu_time ? kernels::thread_cpu_seconds() : static_cast<double>(mono_now_ns()) * 1e-9;
     run_step(m_steps[i]);
-    m_profile[i].total_ms += static_cast<double>(mono_now_ns() - t0) * 1e-6;
+    const double t1 = cpu_time ? kernels::thread_cpu_seconds() : static_cast<double>(mono_now_ns()) * 1e-9;
+    m_profile[i].total_ms += (t1 - t0) * 1e3;
   }
 }
 

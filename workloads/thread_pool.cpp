@@ -78,9 +78,14 @@ void ThreadPool::claim_and_run() {
     if (next >= tiles) {
       return;
     }
-    if (m_work.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
-      m_fn(m_context, next, next + 1);
-      m_done.fetch_add(1, std::memory_order_acq_rel);
+    // Claim a run of tiles: ~8 runs per thread keeps the atomics off the critical path while
+    // leaving enough pieces to balance a late or slow thread.
+    const std::uint64_t grain = m_grain.load(std::memory_order_relaxed);
+    const std::uint64_t end = next + grain < tiles ? next + grain : tiles;
+    if (m_work.compare_exchange_weak(v, v + (end - next), std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      m_fn(m_context, next, end);
+      m_done.fetch_add(end - next, std::memory_order_acq_rel);
       v = m_work.load(std::memory_order_acquire);
     }
   }
@@ -116,6 +121,8 @@ void ThreadPool::worker_main() {
 void ThreadPool::run_job(std::size_t tiles, TaskFn fn, void* context) {
   m_fn = fn;
   m_context = context;
+  const std::size_t runs = static_cast<std::size_t>(size()) * 8;
+  m_grain.store(tiles / runs > 1 ? tiles / runs : 1, std::memory_order_relaxed);
   m_done.store(0, std::memory_order_relaxed);
   m_job = (m_job + 1) & kGenMask;
   m_work.store((m_job << (2 * kIndexBits)) | (static_cast<std::uint64_t>(tiles) << kIndexBits),
@@ -125,8 +132,15 @@ void ThreadPool::run_job(std::size_t tiles, TaskFn fn, void* context) {
     futex_wake_all(&m_generation);
   }
   claim_and_run();
-  while (m_done.load(std::memory_order_acquire) < tiles) {
-    cpu_relax();
+  // Only a tile still held by a worker remains. If that worker has been preempted (shared or
+  // oversubscribed CPUs), spinning would only burn the time slice it needs: yield after a
+  // short spin.
+  for (std::uint32_t spin = 0; m_done.load(std::memory_order_acquire) < tiles; ++spin) {
+    if (spin < 4000) {
+      cpu_relax();
+    } else {
+      sched_yield();
+    }
   }
 }
 

@@ -51,6 +51,7 @@ private:
   alignas(64) std::atomic<std::uint64_t> m_done{0}; ///< tiles finished in the current job
   TaskFn m_fn = nullptr;
   void* m_context = nullptr;
+  std::atomic<std::uint64_t> m_grain{1}; ///< tiles per claim in the current job
   std::atomic<bool> m_stop{false};
 };
 

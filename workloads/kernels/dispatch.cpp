@@ -19,9 +19,19 @@ std::size_t isa_index(Isa isa) noexcept {
 
 } // namespace
 
+// Counting every microkernel call on one shared cache line would make threads ping-pong it
+// once per tile, so each thread counts a (path, kind) only on its first use per reset epoch:
+// coverage_count() is then "threads that ran it since reset", enough for the guard.
+std::atomic<std::uint32_t> g_epoch{1};
+
 void note_kernel_use(Isa isa, KernelKind kind) noexcept {
-  g_coverage[isa_index(isa) * kKindCount + static_cast<std::size_t>(kind)].fetch_add(
-      1, std::memory_order_relaxed);
+  thread_local std::array<std::uint32_t, kIsaCount * kKindCount> seen{};
+  const std::size_t i = isa_index(isa) * kKindCount + static_cast<std::size_t>(kind);
+  const std::uint32_t epoch = g_epoch.load(std::memory_order_relaxed);
+  if (seen[i] != epoch) {
+    seen[i] = epoch;
+    g_coverage[i].fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 std::uint64_t coverage_count(Isa isa, KernelKind kind) noexcept {
@@ -30,6 +40,7 @@ std::uint64_t coverage_count(Isa isa, KernelKind kind) noexcept {
 }
 
 void reset_coverage() noexcept {
+  g_epoch.fetch_add(1, std::memory_order_relaxed);
   for (auto& counter : g_coverage) {
     counter.store(0, std::memory_order_relaxed);
   }

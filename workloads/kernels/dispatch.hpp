@@ -32,7 +32,8 @@ const KernelSet* kernels_for(Isa isa) noexcept;
 [[nodiscard]] Result<const KernelSet*> select_kernels(std::string_view policy,
                                                       const CpuFeatures& features);
 
-/// How often microkernels of `isa` and `kind` ran since the last reset_coverage().
+/// Number of threads that ran microkernels of `isa` and `kind` since the last reset_coverage()
+/// (0 = never ran).
 std::uint64_t coverage_count(Isa isa, KernelKind kind) noexcept;
 
 /// Zeroes the coverage counters (tests).

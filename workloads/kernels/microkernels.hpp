@@ -97,6 +97,7 @@ struct DwconvPackArgs {
   const std::int32_t* bias = nullptr;   ///< [channels]
   const float* scale = nullptr;         ///< [channels]
   std::int32_t input_zero_point = 0;
+  std::size_t kernel_h = 0;             ///< kernel rows (ks / kernel_h columns); 0 = unknown
 };
 
 /// One depthwise call: a run of output pixels (normally one output row).
@@ -112,6 +113,7 @@ struct DwconvArgs {
   std::int8_t* output = nullptr;
   std::size_t output_stride = 0;      ///< bytes between output pixels
   RequantParams rq;
+  std::size_t kernel_h = 0;           ///< kernel rows, as given to dwconv_pack (0 = unknown)
 };
 
 using GemmPackedSizeFn = std::size_t (*)(std::size_t nc, std::size_t kc, std::size_t ks);
@@ -164,7 +166,8 @@ struct KernelSet {
 /// Microkernel classes counted by the coverage guard.
 enum class KernelKind : std::uint8_t { kIgemm, kDwconv, kVadd, kConvert, kCount };
 
-/// Records that a microkernel of `isa` ran (ruy-style coverage; one relaxed atomic add).
+/// Records that a microkernel of `isa` ran (ruy-style coverage; a thread-local check, one
+/// relaxed atomic add per thread and reset epoch).
 void note_kernel_use(Isa isa, KernelKind kind) noexcept;
 
 /// The tables of each path. kernels_reference() always exists; the others return nullptr when

@@ -107,6 +107,13 @@ public:
     }
     m_n_chunk = chunk_blocks * k.nr;
     m_n_chunks = div_up(m_cout_g, m_n_chunk);
+    // When every A row is used by exactly one compute tile (im2col rows; 1x1 stride-1 convs
+    // whose rows are the input pixels) the prep runs inside that tile: one barrier fewer and
+    // the rows are still in L1 when the microkernel reads them.
+    const bool rows_are_pixels = m_mode == Mode::kConvert && m_taps == 1 && m_g.stride_h == 1 &&
+                                 m_g.stride_w == 1 && m_g.pad_top == 0 && m_g.pad_left == 0 &&
+                                 m_m == static_cast<std::size_t>(m_g.in_h) * m_g.in_w;
+    m_fused_prep = m_g.groups == 1 && m_n_chunks == 1 && (m_mode == Mode::kIm2col || rows_are_pixels);
     m_macs = static_cast<std::uint64_t>(m_m) * m_g.out_c * m_taps * m_cin_g;
   }
 
@@ -147,7 +154,9 @@ public:
     }
   }
 
-  [[nodiscard]] std::size_t phase_count() const override { return m_mode == Mode::kDirect ? 1 : 2; }
+  [[nodiscard]] std::size_t phase_count() const override {
+    return m_mode == Mode::kDirect || m_fused_prep ? 1 : 2;
+  }
 
   [[nodiscard]] std::size_t tile_count(std::size_t phase) const override {
     if (phase_count() == 2 && phase == 0) {
@@ -179,6 +188,17 @@ public:
       const std::size_t nchunk = rem / m_m_tiles;
       const std::size_t mt = rem % m_m_tiles;
       const std::size_t n0 = nchunk * m_n_chunk;
+      if (m_fused_prep) {
+        const std::size_t r0 = mt * mr;
+        const std::size_t rows = std::min(mr, m_m - r0);
+        if (m_mode == Mode::kIm2col) {
+          im2col(r0, rows);
+        } else {
+          m_kernels.convert_a(rows, static_cast<std::size_t>(m_g.in_c), m_input + r0 * m_input_stride,
+                              m_input_stride, m_scratch + r0 * converted_stride() * m_elem,
+                              converted_stride());
+        }
+      }
       IgemmArgs a;
       a.mr = std::min(mr, m_m - mt * mr);
       a.nc = std::min(m_n_chunk, m_cout_g - n0);
@@ -237,50 +257,62 @@ private:
   // Z_in for padded taps, zeros after K. Rows are gathered as int8 with one memcpy per
   // in-image run of taps, then widened by the ISA's convert_a when the A format is int16.
   void im2col(std::size_t m0, std::size_t rows) {
-    constexpr std::size_t kStackRow = 4096;
-    std::int8_t stack_row[kStackRow];
-    std::vector<std::int8_t> heap_row;
-    std::int8_t* gather = stack_row;
     const bool convert = m_kernels.a_format != AFormat::kS8;
-    if (convert && m_kc > kStackRow) {
-      heap_row.resize(m_kc); // only for unusually large receptive fields
-      gather = heap_row.data();
+    constexpr std::size_t kStackBytes = 16384;
+    std::int8_t stack_rows[kStackBytes];
+    std::vector<std::int8_t> heap_rows;
+    // Up to `batch` rows are gathered as int8 and then widened by one convert_a call.
+    std::size_t batch = convert ? std::max<std::size_t>(1, kStackBytes / std::max<std::size_t>(1, m_kc)) : rows;
+    std::int8_t* gather = stack_rows;
+    if (convert && m_kc > kStackBytes) {
+      heap_rows.resize(m_kc); // only for unusually large receptive fields
+      gather = heap_rows.data();
+      batch = 1;
     }
-    const auto zp = static_cast<std::int8_t>(m_izp);
-    const std::size_t tap_run = static_cast<std::size_t>(m_g.kernel_w) * m_cin_g;
-    for (std::size_t m = m0; m < m0 + rows; ++m) {
-      const int oy = static_cast<int>(m / m_out_w);
-      const int ox = static_cast<int>(m % m_out_w);
-      std::uint8_t* row = m_scratch + m * m_kc_padded * m_elem;
-      std::int8_t* dst = convert ? gather : reinterpret_cast<std::int8_t*>(row);
-      std::size_t k = 0;
-      const int ix0 = ox * m_g.stride_w - m_g.pad_left;
-      const bool row_inside = ix0 >= 0 && ix0 + m_g.kernel_w <= m_g.in_w;
-      for (int ky = 0; ky < m_g.kernel_h; ++ky, k += tap_run) {
-        const int iy = oy * m_g.stride_h - m_g.pad_top + ky;
-        if (iy < 0 || iy >= m_g.in_h) {
-          std::memset(dst + k, zp, tap_run);
-          continue;
-        }
-        const std::int8_t* src_row = m_input + static_cast<std::size_t>(iy) * m_g.in_w * m_input_stride;
-        if (row_inside && m_input_stride == m_cin_g) {
-          std::memcpy(dst + k, src_row + static_cast<std::size_t>(ix0) * m_input_stride, tap_run);
-          continue;
-        }
-        for (int kx = 0; kx < m_g.kernel_w; ++kx) {
-          const int ix = ix0 + kx;
-          std::int8_t* d = dst + k + static_cast<std::size_t>(kx) * m_cin_g;
-          if (ix < 0 || ix >= m_g.in_w) {
-            std::memset(d, zp, m_cin_g);
-          } else {
-            std::memcpy(d, src_row + static_cast<std::size_t>(ix) * m_input_stride, m_cin_g);
-          }
+    for (std::size_t b0 = m0; b0 < m0 + rows; b0 += batch) {
+      const std::size_t n = std::min(batch, m0 + rows - b0);
+      for (std::size_t m = b0; m < b0 + n; ++m) {
+        std::int8_t* dst = convert ? gather + (m - b0) * m_kc
+                                   : reinterpret_cast<std::int8_t*>(m_scratch + m * m_kc_padded);
+        gather_row(m, dst);
+        if (!convert) {
+          std::memset(dst + m_kc, 0, m_kc_padded - m_kc);
         }
       }
       if (convert) {
-        m_kernels.convert_a(1, m_kc, dst, m_kc, row, m_kc_padded);
-      } else {
-        std::memset(row + m_kc, 0, m_kc_padded - m_kc);
+        m_kernels.convert_a(n, m_kc, gather, m_kc, m_scratch + b0 * m_kc_padded * m_elem, m_kc_padded);
+      }
+    }
+  }
+
+  // Writes the m_kc int8 values of im2col row m.
+  void gather_row(std::size_t m, std::int8_t* dst) const {
+    const auto zp = static_cast<std::int8_t>(m_izp);
+    const std::size_t tap_run = static_cast<std::size_t>(m_g.kernel_w) * m_cin_g;
+    const int oy = static_cast<int>(m / m_out_w);
+    const int ox = static_cast<int>(m % m_out_w);
+    const int ix0 = ox * m_g.stride_w - m_g.pad_left;
+    const bool row_inside = ix0 >= 0 && ix0 + m_g.kernel_w <= m_g.in_w;
+    std::size_t k = 0;
+    for (int ky = 0; ky < m_g.kernel_h; ++ky, k += tap_run) {
+      const int iy = oy * m_g.stride_h - m_g.pad_top + ky;
+      if (iy < 0 || iy >= m_g.in_h) {
+        std::memset(dst + k, zp, tap_run);
+        continue;
+      }
+      const std::int8_t* src_row = m_input + static_cast<std::size_t>(iy) * m_g.in_w * m_input_stride;
+      if (row_inside && m_input_stride == m_cin_g) {
+        std::memcpy(dst + k, src_row + static_cast<std::size_t>(ix0) * m_input_stride, tap_run);
+        continue;
+      }
+      for (int kx = 0; kx < m_g.kernel_w; ++kx) {
+        const int ix = ix0 + kx;
+        std::int8_t* d = dst + k + static_cast<std::size_t>(kx) * m_cin_g;
+        if (ix < 0 || ix >= m_g.in_w) {
+          std::memset(d, zp, m_cin_g);
+        } else {
+          std::memcpy(d, src_row + static_cast<std::size_t>(ix) * m_input_stride, m_cin_g);
+        }
       }
     }
   }
@@ -289,6 +321,7 @@ private:
   ref::ConvGeometry m_g;
   std::string m_kind;
   Mode m_mode = Mode::kDirect;
+  bool m_fused_prep = false;
   std::size_t m_cin_g = 0, m_cout_g = 0, m_out_h = 0, m_out_w = 0, m_m = 0, m_taps = 0;
   std::size_t m_kc = 0, m_ks = 0, m_kc_padded = 0, m_elem = 1;
   std::size_t m_group_packed = 0, m_block_packed = 0;
@@ -341,6 +374,7 @@ public:
     p.bias = d.bias;
     p.scale = scales.data();
     p.input_zero_point = d.input.zero_point;
+    p.kernel_h = static_cast<std::size_t>(m_g.kernel_h);
     k.dwconv_pack(p, m_packed.data());
 
     m_zero = AlignedBuffer(round_up(m_c, k.dw_channel_tile) + kBufferSlack);
@@ -390,6 +424,7 @@ public:
       a.output = m_output + oy * m_out_w * m_output_stride + c0;
       a.output_stride = m_output_stride;
       a.rq = m_rq;
+      a.kernel_h = static_cast<std::size_t>(m_g.kernel_h);
       m_kernels.dwconv(a);
     }
   }
@@ -501,8 +536,6 @@ public:
   }
   void run_tiles(std::size_t /*phase*/, std::size_t begin, std::size_t end) override {
     const auto c_count = static_cast<std::size_t>(m_g.channels);
-    std::vector<std::int32_t>* unused = nullptr;
-    (void)unused;
     for (std::size_t oy = begin; oy < end; ++oy) {
       for (int ox = 0; ox < m_g.out_w(); ++ox) {
         std::int8_t* out = m_out + (oy * static_cast<std::size_t>(m_g.out_w()) + static_cast<std::size_t>(ox)) * m_out_stride;

@@ -199,6 +199,8 @@ TEST_P(OpsTest, DepthwiseOddChannels) {
   check_conv(*k, ConvCase{5, 5, 19, 19, 3, 1, 0, 19, 127, -128}, seed++);  // no padding
   check_conv(*k, ConvCase{6, 6, 24, 24, 3, 2, 1, 24, 0, 0, 40.0f}, seed++); // saturating
   check_conv(*k, ConvCase{1, 1, 16, 16, 3, 1, 1, 16, 5, 5}, seed++);        // all padding
+  check_conv(*k, ConvCase{11, 10, 17, 17, 9, 1, 4, 17, -7, 2}, seed++);     // 81 taps
+  check_conv(*k, ConvCase{8, 9, 40, 40, 4, 2, 1, 40, 1, -1}, seed++);       // even kernel
 }
 
 TEST_P(OpsTest, FullyConnected) {
@@ -243,6 +245,34 @@ TEST_P(OpsTest, AddMatchesOracle) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, OpsTest, ::testing::ValuesIn(all_isas()), test::isa_param_name);
+
+#if defined(ES_TEST_VNNI_EMULATION)
+} // namespace
+const KernelSet* kernels_avxvnni_emulated();
+namespace {
+
+// The AVX-VNNI kernels with vpdpbusd emulated (see CMakeLists.txt): same packing and epilogue.
+TEST(VnniEmulation, AvxVnniIgemmMatchesOracle) {
+  if (!detect_cpu_features().avx2) {
+    GTEST_SKIP() << "needs AVX2";
+  }
+  const KernelSet& k = *kernels_avxvnni_emulated();
+  std::uint32_t seed = 1000;
+  for (int c_in : {1, 3, 7, 16, 17, 37}) {
+    for (int c_out : {1, 8, 9, 16, 17, 33}) {
+      check_conv(k, ConvCase{3, 5, c_in, c_out, 1, 1, 0, 1, -7, 3}, seed++);
+    }
+  }
+  for (int in_zp : {-128, 127, 0}) {
+    check_conv(k, ConvCase{6, 7, 13, 19, 3, 1, 1, 1, in_zp, -128, 30.0f}, seed++);
+    check_conv(k, ConvCase{9, 9, 24, 40, 3, 2, 1, 1, in_zp, 5}, seed++);
+  }
+  check_conv(k, ConvCase{23, 29, 3, 32, 3, 2, 1, 1, 0, -128}, seed++); // im2col stem
+  check_conv(k, ConvCase{6, 5, 12, 18, 3, 1, 1, 3, -2, 4}, seed++);     // grouped
+  check_conv(k, ConvCase{7, 7, 16, 16, 3, 1, 1, 16, -128, 0}, seed++);  // depthwise (AVX2 code)
+  check_conv(k, ConvCase{1, 1, 1024, 100, 1, 1, 0, 1, -128, 0}, seed++, true);
+}
+#endif
 
 // ISA-independent operators (shared code) against their oracles.
 TEST(PoolingOps, GlobalAvgPool) {

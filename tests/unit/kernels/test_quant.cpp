@@ -54,9 +54,10 @@ TEST(Quant, AddParamsMatchRealArithmetic) {
   EXPECT_LE(p.shift, 30u);
   for (int qa = -128; qa <= 127; qa += 17) {
     for (int qb = -128; qb <= 127; qb += 13) {
-      const double real = a.scale * (qa - a.zero_point) + b.scale * (qb - b.zero_point);
-      const double q = std::max(
-          -128.0, std::min(127.0, std::round(real / static_cast<double>(y.scale)) + y.zero_point));
+      const double real = static_cast<double>(a.scale) * (qa - a.zero_point) +
+                          static_cast<double>(b.scale) * (qb - b.zero_point);
+      const double q = std::max(-128.0, std::min(127.0, std::round(real / static_cast<double>(y.scale)) +
+                                                            y.zero_point));
       const int got = add_requantize(static_cast<std::int8_t>(qa), static_cast<std::int8_t>(qb), p);
       EXPECT_LE(std::abs(got - q), 1.0) << qa << " + " << qb;
     }

@@ -6,11 +6,12 @@
 // are widened to int16 once at pack time, activations once per layer by convert_a (AFormat
 // kS16), depthwise inputs in the kernel.
 //
-// s8s8s32_igemm_6x16c2__avx2: 6 rows x 16 output channels; per pair of input channels one
-//   vpbroadcastd of each row's int16 pair, two weight vectors (outputs 0-7, 8-15, each lane an
-//   int16 pair), 12 vpmaddwd + 12 vpaddd into 12 accumulators.
-//   Packed block (16 channels): [16 x int32 bias'] [ks x kcp/2 x 16 x 2 int16] [16 x float]
-//   with kcp = round_up(kc, 2). A block whose last 8 channels are all padding runs a 6x8 loop.
+// s8s8s32_igemm_3x32c2__avx2: 3 rows x 32 output channels; per pair of input channels one
+//   vpbroadcastd of each row's int16 pair, four weight vectors (outputs 0-7, ..., 24-31, each
+//   lane an int16 pair), 12 vpmaddwd + 12 vpaddd into 12 accumulators. Blocks whose trailing
+//   8-channel groups are padding skip them; 1- and 2-row tiles have their own instances.
+//   Packed block (32 channels): [32 x int32 bias'] [ks x kcp/2 x 32 x 2 int16] [32 x float]
+//   with kcp = round_up(kc, 2).
 // s8s8s32_dwconv_16c2__avx2: 16 channels per tile, taps paired: the two taps' inputs are
 //   widened and interleaved (vpunpck{l,h}wd) so one vpmaddwd does 2 taps x 8 channels.
 //   The unpack permutes channels within 128-bit lanes (lo = {0-3, 8-11}, hi = {4-7, 12-15});
@@ -27,8 +28,6 @@ namespace es::kernels {
 namespace avx2 {
 namespace {
 
-constexpr std::size_t kMr = 6;
-constexpr std::size_t kNr = 16;
 
 std::size_t min_size(std::size_t a, std::size_t b) { return a < b ? a : b; }
 
@@ -37,6 +36,11 @@ inline __m256i requant8(__m256i acc, __m256 scale, __m256 lo, __m256 hi) {
   __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale);
   f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
   return _mm256_cvtps_epi32(f);
+}
+
+// Multiplies by the scale, clamps above only, rounds to nearest even.
+inline __m256i quant8_upper(__m256i acc, __m256 scale, __m256 hi) {
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale), hi));
 }
 
 // Writes the first n (<= 16) bytes of v.
@@ -53,144 +57,153 @@ inline void store_bytes(std::int8_t* dst, __m128i v, std::size_t n) {
 // ------------------------------------------------------------------------------------------
 // IGEMM
 
-std::size_t gemm_block_bytes(std::size_t kc, std::size_t ks) {
-  const std::size_t pairs = (kc + 1) / 2;
-  return kNr * 4 + ks * pairs * kNr * 4 + kNr * 4;
-}
-
-std::size_t gemm_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
-  return (nc + kNr - 1) / kNr * gemm_block_bytes(kc, ks);
-}
-
-void gemm_pack(const GemmPackArgs& args, void* packed) {
-  auto* out = static_cast<unsigned char*>(packed);
-  const std::size_t pairs = (args.kc + 1) / 2;
-  const std::size_t k_total = args.ks * args.kc;
-  const std::size_t block = gemm_block_bytes(args.kc, args.ks);
-  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr) {
-    std::memset(out, 0, block);
-    std::int32_t bias[kNr] = {};
-    float scale[kNr] = {};
-    auto* w = reinterpret_cast<std::int16_t*>(out + kNr * 4);
-    for (std::size_t j = 0; j < kNr && n0 + j < args.nc; ++j) {
-      const std::int8_t* src = args.weights + (n0 + j) * k_total;
-      std::int32_t sum = 0;
-      for (std::size_t t = 0; t < args.ks; ++t) {
-        for (std::size_t k = 0; k < args.kc; ++k) {
-          const std::int8_t v = src[t * args.kc + k];
-          sum += v;
-          // [t][pair][half (outputs 0-7 | 8-15)][output % 8][k % 2]
-          const std::size_t index = ((t * pairs + k / 2) * kNr + j) * 2 + (k % 2);
-          w[index] = v;
-        }
-      }
-      bias[j] = args.bias[n0 + j] - args.input_zero_point * sum;
-      scale[j] = args.scale[n0 + j];
-    }
-    std::memcpy(out, bias, sizeof bias);
-    std::memcpy(out + block - kNr * 4, scale, sizeof scale);
-    out += block;
-  }
-}
-
 inline __m256i bcast_pair(const std::int16_t* p) {
   std::int32_t v = 0;
   std::memcpy(&v, p, 4);
   return _mm256_set1_epi32(v);
 }
 
-// One 6 x (16 or 8) tile over all taps.
-template <bool kFull>
-void igemm_block(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
-                 std::int8_t* c, std::size_t nc) {
-  __m256i bias0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block));
-  __m256i bias1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32));
-  __m256i acc00 = bias0, acc01 = bias1, acc10 = bias0, acc11 = bias1, acc20 = bias0, acc21 = bias1;
-  __m256i acc30 = bias0, acc31 = bias1, acc40 = bias0, acc41 = bias1, acc50 = bias0, acc51 = bias1;
-  const auto* w = reinterpret_cast<const std::int16_t*>(block + kNr * 4);
-  const void* const* a = args.a;
-  for (std::size_t t = 0; t < args.ks; ++t, a += kMr) {
-    const std::int16_t* r[kMr];
-    for (std::size_t i = 0; i < kMr; ++i) {
-      const auto* p = static_cast<const unsigned char*>(a[i]);
-      r[i] = reinterpret_cast<const std::int16_t*>(a[i] == args.zero ? p : p + args.a_offset);
-    }
-    const std::int16_t* r0 = r[0];
-    const std::int16_t* r1 = r[1];
-    const std::int16_t* r2 = r[2];
-    const std::int16_t* r3 = r[3];
-    const std::int16_t* r4 = r[4];
-    const std::int16_t* r5 = r[5];
-    for (std::size_t k = 0; k < pairs; ++k) {
-      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-      __m256i v = bcast_pair(r0 + 2 * k);
-      acc00 = _mm256_add_epi32(acc00, _mm256_madd_epi16(v, b0));
-      if (kFull) {
-        const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
-        acc01 = _mm256_add_epi32(acc01, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r1 + 2 * k);
-        acc10 = _mm256_add_epi32(acc10, _mm256_madd_epi16(v, b0));
-        acc11 = _mm256_add_epi32(acc11, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r2 + 2 * k);
-        acc20 = _mm256_add_epi32(acc20, _mm256_madd_epi16(v, b0));
-        acc21 = _mm256_add_epi32(acc21, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r3 + 2 * k);
-        acc30 = _mm256_add_epi32(acc30, _mm256_madd_epi16(v, b0));
-        acc31 = _mm256_add_epi32(acc31, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r4 + 2 * k);
-        acc40 = _mm256_add_epi32(acc40, _mm256_madd_epi16(v, b0));
-        acc41 = _mm256_add_epi32(acc41, _mm256_madd_epi16(v, b1));
-        v = bcast_pair(r5 + 2 * k);
-        acc50 = _mm256_add_epi32(acc50, _mm256_madd_epi16(v, b0));
-        acc51 = _mm256_add_epi32(acc51, _mm256_madd_epi16(v, b1));
-      } else {
-        v = bcast_pair(r1 + 2 * k);
-        acc10 = _mm256_add_epi32(acc10, _mm256_madd_epi16(v, b0));
-        v = bcast_pair(r2 + 2 * k);
-        acc20 = _mm256_add_epi32(acc20, _mm256_madd_epi16(v, b0));
-        v = bcast_pair(r3 + 2 * k);
-        acc30 = _mm256_add_epi32(acc30, _mm256_madd_epi16(v, b0));
-        v = bcast_pair(r4 + 2 * k);
-        acc40 = _mm256_add_epi32(acc40, _mm256_madd_epi16(v, b0));
-        v = bcast_pair(r5 + 2 * k);
-        acc50 = _mm256_add_epi32(acc50, _mm256_madd_epi16(v, b0));
+// ------------------------------------------------------------------------------------------
+// 3x32 IGEMM. On Zen 3 each vpbroadcastd from memory also occupies a vector shuffle pipe that
+// vpaddd needs, so the 6x16 tile (one broadcast per two vpmaddwd) is pipe-bound at ~21 MAC/cycle.
+// Three rows x 32 channels need one broadcast per four vpmaddwd. Weights are read as memory
+// operands where registers run out (12 accumulators + broadcast).
+// Packed block (32 channels): [32 x int32 bias'] [ks x kcp/2 x 32 x 2 int16] [32 x float].
+
+constexpr std::size_t kMr3 = 3;
+constexpr std::size_t kNr32 = 32;
+
+std::size_t gemm32_block_bytes(std::size_t kc, std::size_t ks) {
+  const std::size_t pairs = (kc + 1) / 2;
+  return kNr32 * 4 + ks * pairs * kNr32 * 4 + kNr32 * 4;
+}
+
+std::size_t gemm32_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
+  return (nc + kNr32 - 1) / kNr32 * gemm32_block_bytes(kc, ks);
+}
+
+void gemm32_pack(const GemmPackArgs& args, void* packed) {
+  auto* out = static_cast<unsigned char*>(packed);
+  const std::size_t pairs = (args.kc + 1) / 2;
+  const std::size_t k_total = args.ks * args.kc;
+  const std::size_t block = gemm32_block_bytes(args.kc, args.ks);
+  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32) {
+    std::memset(out, 0, block);
+    std::int32_t bias[kNr32] = {};
+    float scale[kNr32] = {};
+    auto* w = reinterpret_cast<std::int16_t*>(out + kNr32 * 4);
+    for (std::size_t j = 0; j < kNr32 && n0 + j < args.nc; ++j) {
+      const std::int8_t* src = args.weights + (n0 + j) * k_total;
+      std::int32_t sum = 0;
+      for (std::size_t t = 0; t < args.ks; ++t) {
+        for (std::size_t k = 0; k < args.kc; ++k) {
+          const std::int8_t v = src[t * args.kc + k];
+          sum += v;
+          // [t][pair][output j (four vectors of 8)][k % 2]
+          w[((t * pairs + k / 2) * kNr32 + j) * 2 + (k % 2)] = v;
+        }
       }
-      w += 32;
+      bias[j] = args.bias[n0 + j] - args.input_zero_point * sum;
+      scale[j] = args.scale[n0 + j];
     }
-  }
-  const auto* sp = reinterpret_cast<const float*>(w);
-  const __m256 s0 = _mm256_loadu_ps(sp);
-  const __m256 s1 = _mm256_loadu_ps(sp + 8);
-  const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
-  const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
-  const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
-  const __m256i accs[kMr][2] = {{acc00, acc01}, {acc10, acc11}, {acc20, acc21},
-                                {acc30, acc31}, {acc40, acc41}, {acc50, acc51}};
-  for (std::size_t i = 0; i < args.mr; ++i) {
-    std::int8_t* dst = c + i * args.c_row_stride;
-    const __m256i q0 = requant8(accs[i][0], s0, lo, hi);
-    const __m256i q1 = kFull ? requant8(accs[i][1], s1, lo, hi) : q0;
-    // lanes: [0-3, 8-11 | 4-7, 12-15] (kFull) or [0-3, 0-3 | 4-7, 4-7]
-    __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
-    const __m256i p8 = _mm256_packs_epi16(p16, p16);
-    const __m128i bytes =
-        _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1));
-    // kFull: [0-3, 4-7, 8-11, 12-15]; half: [0-3, 4-7, ...]
-    store_bytes(dst, bytes, nc);
+    std::memcpy(out, bias, sizeof bias);
+    std::memcpy(out + block - kNr32 * 4, scale, sizeof scale);
+    out += block;
   }
 }
 
-void igemm(const IgemmArgs& args) {
+// kRows rows (1..3) x kCols vectors of 8 channels (1..4).
+template <std::size_t kRows, std::size_t kCols>
+void igemm32_block(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
+                   std::int8_t* c, std::size_t nc) {
+  __m256i acc[kRows][kCols];
+  #pragma GCC unroll 4
+  for (std::size_t j = 0; j < kCols; ++j) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32 * j));
+    #pragma GCC unroll 4
+    for (std::size_t r = 0; r < kRows; ++r) {
+      acc[r][j] = b;
+    }
+  }
+  const auto* w = reinterpret_cast<const std::int16_t*>(block + kNr32 * 4);
+  for (std::size_t t = 0; t < args.ks; ++t) {
+    const std::int16_t* rows[kRows];
+    #pragma GCC unroll 4
+    for (std::size_t r = 0; r < kRows; ++r) {
+      const void* p = args.a[t * kMr3 + r];
+      rows[r] = reinterpret_cast<const std::int16_t*>(static_cast<const unsigned char*>(p) +
+                                                      (p == args.zero ? 0 : args.a_offset));
+    }
+    for (std::size_t k = 0; k < pairs; ++k, w += 64) {
+      #pragma GCC unroll 4
+      for (std::size_t r = 0; r < kRows; ++r) {
+        const __m256i v = bcast_pair(rows[r] + 2 * k);
+        #pragma GCC unroll 4
+        for (std::size_t j = 0; j < kCols; ++j) {
+          const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16 * j));
+          acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(v, b));
+        }
+      }
+    }
+  }
+  const auto* sp = reinterpret_cast<const float*>(w);
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
+  const __m256i out_min = _mm256_set1_epi8(static_cast<char>(args.rq.output_min));
+  for (std::size_t r = 0; r < kRows && r < args.mr; ++r) {
+    __m256i q[4];
+    #pragma GCC unroll 4
+    for (std::size_t j = 0; j < 4; ++j) {
+      q[j] = j < kCols ? quant8_upper(acc[r][j < kCols ? j : 0], _mm256_loadu_ps(sp + 8 * j), hi) : q[0];
+    }
+    // packs: p01 lanes [0-3, 8-11 | 4-7, 12-15], p23 likewise for 16-31.
+    const __m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(q[0], q[1]), zp);
+    const __m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(q[2], q[3]), zp);
+    const __m256i p8 = _mm256_max_epi8(_mm256_packs_epi16(p01, p23), out_min);
+    // lanes [0-3, 8-11, 16-19, 24-27 | 4-7, 12-15, 20-23, 28-31]
+    const __m128i l0 = _mm256_castsi256_si128(p8);
+    const __m128i l1 = _mm256_extracti128_si256(p8, 1);
+    std::int8_t* dst = c + r * args.c_row_stride;
+    const __m128i first = _mm_unpacklo_epi32(l0, l1);
+    if (nc >= 32) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), first);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), _mm_unpackhi_epi32(l0, l1));
+    } else {
+      store_bytes(dst, first, nc);
+      if (nc > 16) {
+        store_bytes(dst + 16, _mm_unpackhi_epi32(l0, l1), nc - 16);
+      }
+    }
+  }
+}
+
+template <std::size_t kRows>
+void igemm32_rows(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
+                  std::int8_t* c, std::size_t n) {
+  if (n > 24) {
+    igemm32_block<kRows, 4>(args, block, pairs, c, n);
+  } else if (n > 16) {
+    igemm32_block<kRows, 3>(args, block, pairs, c, n);
+  } else if (n > 8) {
+    igemm32_block<kRows, 2>(args, block, pairs, c, n);
+  } else {
+    igemm32_block<kRows, 1>(args, block, pairs, c, n);
+  }
+}
+
+void igemm32(const IgemmArgs& args) {
   note_kernel_use(Isa::kAvx2, KernelKind::kIgemm);
   const std::size_t pairs = (args.kc + 1) / 2;
-  const std::size_t block_bytes = gemm_block_bytes(args.kc, args.ks);
+  const std::size_t block_bytes = gemm32_block_bytes(args.kc, args.ks);
   const auto* block = static_cast<const unsigned char*>(args.packed_w);
-  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr, block += block_bytes) {
-    const std::size_t n = min_size(kNr, args.nc - n0);
-    if (n > 8) {
-      igemm_block<true>(args, block, pairs, args.c + n0, n);
+  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32, block += block_bytes) {
+    const std::size_t n = min_size(kNr32, args.nc - n0);
+    if (args.mr == 1) {
+      igemm32_rows<1>(args, block, pairs, args.c + n0, n);
+    } else if (args.mr == 2) {
+      igemm32_rows<2>(args, block, pairs, args.c + n0, n);
     } else {
-      igemm_block<false>(args, block, pairs, args.c + n0, n);
+      igemm32_rows<3>(args, block, pairs, args.c + n0, n);
     }
   }
 }
@@ -208,6 +221,11 @@ void convert_a(std::size_t rows, std::size_t channels, const std::int8_t* src,
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + c));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + c), _mm256_cvtepi8_epi16(v));
     }
+    if (c + 8 <= channels) {
+      const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s + c));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + c), _mm_cvtepi8_epi16(v));
+      c += 8;
+    }
     for (; c < channels; ++c) {
       d[c] = s[c];
     }
@@ -222,9 +240,19 @@ void convert_a(std::size_t rows, std::size_t channels, const std::int8_t* src,
 
 constexpr std::size_t kDwTile = 16;
 
-std::size_t dw_tile_bytes(std::size_t ks) {
+// Bytes of the pair-interleaved layout every tap count uses.
+std::size_t dw_generic_bytes(std::size_t ks) {
   const std::size_t pairs = (ks + 1) / 2;
   return kDwTile * 4 + pairs * kDwTile * 2 * 2 + kDwTile * 4;
+}
+
+// 3x3 tiles also carry the layout of the sliding-column stride-1 kernel (dw3x3_s1_row):
+// [16 int32 bias' natural order][16 float natural order][kx 0..2: (w[0][kx], w[1][kx]) pairs
+// for channels 0-7 and 8-15, then (w[2][kx], 0) pairs for channels 0-7 and 8-15].
+constexpr std::size_t kSlidingBytes = 64 + 64 + 3 * 4 * 32;
+
+std::size_t dw_tile_bytes(std::size_t ks) {
+  return dw_generic_bytes(ks) + (ks == 9 ? kSlidingBytes : 0); // 9 taps: room for the 3x3 layout
 }
 
 std::size_t dwconv_packed_size(std::size_t channels, std::size_t ks) {
@@ -264,58 +292,177 @@ void dwconv_pack(const DwconvPackArgs& args, void* packed) {
     }
     (void)pairs;
     std::memcpy(out, bias, sizeof bias);
-    std::memcpy(out + tile_bytes - kDwTile * 4, scale, sizeof scale);
+    std::memcpy(out + dw_generic_bytes(args.ks) - kDwTile * 4, scale, sizeof scale);
+    if (args.ks == 9 && args.kernel_h == 3) {
+      unsigned char* sl = out + dw_generic_bytes(args.ks);
+      std::int32_t nbias[kDwTile] = {};
+      float nscale[kDwTile] = {};
+      auto* sw = reinterpret_cast<std::int16_t*>(sl + 128);
+      for (std::size_t j = 0; j < kDwTile && c0 + j < args.channels; ++j) {
+        nbias[j] = bias[dw_slot(j)];
+        nscale[j] = scale[dw_slot(j)];
+        const std::int8_t* wc = args.weights + (c0 + j) * 9; // tap t = kx * 3 + ky
+        const std::size_t half = j / 8;
+        const std::size_t lane = j % 8;
+        for (std::size_t kx = 0; kx < 3; ++kx) {
+          std::int16_t* pair = sw + (kx * 4 + half) * 16;     // rows 0 and 1
+          std::int16_t* single = sw + (kx * 4 + 2 + half) * 16; // row 2
+          pair[2 * lane] = wc[kx * 3 + 0];
+          pair[2 * lane + 1] = wc[kx * 3 + 1];
+          single[2 * lane] = wc[kx * 3 + 2];
+          single[2 * lane + 1] = 0;
+        }
+      }
+      std::memcpy(sl, nbias, sizeof nbias);
+      std::memcpy(sl + 64, nscale, sizeof nscale);
+    }
     out += tile_bytes;
   }
 }
+
+
+} // namespace
 
 inline const std::int8_t* tap_ptr(const void* p, const DwconvArgs& args) {
   const auto* b = static_cast<const std::int8_t*>(p);
   return p == args.zero ? b : b + args.input_offset;
 }
 
-} // namespace
+// One output pixel, all channel tiles; KS > 0 fixes the tap count at compile time (3x3, 5x5)
+// so the pair loop is fully unrolled.
+// Taps either precomputed (pointer array) or, for kernels with more than 64 taps, resolved on
+// the fly from the indirection row.
+struct TapsArray {
+  const std::int8_t* const* p;
+  const std::int8_t* operator[](std::size_t t) const { return p[t]; }
+};
+struct TapsLive {
+  const void* const* in;
+  const DwconvArgs* args;
+  const std::int8_t* operator[](std::size_t t) const { return tap_ptr(in[t], *args); }
+};
+
+template <std::size_t KS, typename Taps>
+inline void dw_pixel(const DwconvArgs& args, Taps taps, std::int8_t* out,
+                     std::size_t tile_bytes, __m256 lo, __m256 hi, __m256i zp) {
+  const std::size_t ks = KS > 0 ? KS : args.ks;
+  const std::size_t pairs = (ks + 1) / 2;
+  const auto* tile = static_cast<const unsigned char*>(args.packed_w);
+  for (std::size_t c = 0; c < args.channels; c += kDwTile, tile += tile_bytes) {
+    __m256i acc_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile));
+    __m256i acc_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile + 32));
+    const auto* w = reinterpret_cast<const __m256i*>(tile + kDwTile * 4);
+    for (std::size_t p = 0; p < pairs; ++p) {
+      const std::size_t t0 = 2 * p;
+      const std::size_t t1 = t0 + 1 < ks ? t0 + 1 : t0; // odd tail: its weight is zero
+      const __m256i i0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(taps[t0] + c)));
+      const __m256i i1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(taps[t1] + c)));
+      acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(i0, i1), _mm256_load_si256(w + 2 * p)));
+      acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(i0, i1), _mm256_load_si256(w + 2 * p + 1)));
+    }
+    const auto* sp = reinterpret_cast<const float*>(w + 2 * pairs);
+    const __m256i q_lo = requant8(acc_lo, _mm256_loadu_ps(sp), lo, hi);
+    const __m256i q_hi = requant8(acc_hi, _mm256_loadu_ps(sp + 8), lo, hi);
+    const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q_lo, q_hi), zp); // [0-7 | 8-15]
+    const __m256i p8 = _mm256_packs_epi16(p16, p16);
+    const __m128i bytes =
+        _mm_unpacklo_epi64(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1));
+    store_bytes(out + c, bytes, min_size(kDwTile, args.channels - c));
+  }
+}
+
+// Stride-1 3x3 depthwise over one output row, 16 channels at a time, sliding along x. Rows 0
+// and 1 of each input column are byte-interleaved and widened once (one vpmaddwd then covers
+// both taps), row 2 is widened to int32 lanes and multiplied against (w, 0) pairs; each column is
+// prepared once and reused by the three output pixels that read it, which removes most of the
+// shuffle work of the generic kernel.
+struct Column {
+  __m256i pair_lo, pair_hi, single_lo, single_hi;
+};
+
+inline Column load_column(const void* const* col, const DwconvArgs& args, std::size_t c) {
+  const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap_ptr(col[0], args) + c));
+  const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap_ptr(col[1], args) + c));
+  const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap_ptr(col[2], args) + c));
+  Column k;
+  k.pair_lo = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r0, r1));
+  k.pair_hi = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(r0, r1));
+  k.single_lo = _mm256_cvtepi8_epi32(r2);
+  k.single_hi = _mm256_cvtepi8_epi32(_mm_srli_si128(r2, 8));
+  return k;
+}
+
+inline void column_madd(__m256i& lo, __m256i& hi, const Column& k, const __m256i* w) {
+  lo = _mm256_add_epi32(lo, _mm256_madd_epi16(k.pair_lo, _mm256_load_si256(w)));
+  hi = _mm256_add_epi32(hi, _mm256_madd_epi16(k.pair_hi, _mm256_load_si256(w + 1)));
+  lo = _mm256_add_epi32(lo, _mm256_madd_epi16(k.single_lo, _mm256_load_si256(w + 2)));
+  hi = _mm256_add_epi32(hi, _mm256_madd_epi16(k.single_hi, _mm256_load_si256(w + 3)));
+}
+
+void dw3x3_s1_row(const DwconvArgs& args) {
+  const std::size_t tile_bytes = dw_tile_bytes(9);
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
+  const __m128i out_min = _mm_set1_epi8(static_cast<char>(args.rq.output_min));
+  const auto* tile = static_cast<const unsigned char*>(args.packed_w);
+  for (std::size_t c = 0; c < args.channels; c += kDwTile, tile += tile_bytes) {
+    const unsigned char* sl = tile + dw_generic_bytes(9);
+    const __m256i bias_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sl));
+    const __m256i bias_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sl + 32));
+    const __m256 scale_lo = _mm256_loadu_ps(reinterpret_cast<const float*>(sl + 64));
+    const __m256 scale_hi = _mm256_loadu_ps(reinterpret_cast<const float*>(sl + 96));
+    const auto* w = reinterpret_cast<const __m256i*>(sl + 128);
+    const std::size_t n = min_size(kDwTile, args.channels - c);
+    Column k0 = load_column(args.input, args, c);
+    Column k1 = load_column(args.input + 3, args, c);
+    for (std::size_t x = 0; x < args.output_width; ++x) {
+      const Column k2 = load_column(args.input + (x + 2) * 3, args, c);
+      __m256i acc_lo = bias_lo;
+      __m256i acc_hi = bias_hi;
+      column_madd(acc_lo, acc_hi, k0, w);
+      column_madd(acc_lo, acc_hi, k1, w + 4);
+      column_madd(acc_lo, acc_hi, k2, w + 8);
+      const __m256i q_lo = quant8_upper(acc_lo, scale_lo, hi);
+      const __m256i q_hi = quant8_upper(acc_hi, scale_hi, hi);
+      const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q_lo, q_hi), zp); // [0-3,8-11 | 4-7,12-15]
+      const __m256i p8 = _mm256_packs_epi16(p16, p16);
+      const __m128i bytes = _mm_max_epi8(
+          _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
+      store_bytes(args.output + x * args.output_stride + c, bytes, n);
+      k0 = k1;
+      k1 = k2;
+    }
+  }
+}
 
 void dwconv_impl(const DwconvArgs& args) {
-  const std::size_t pairs = (args.ks + 1) / 2;
+  if (args.ks == 9 && args.kernel_h == 3 && args.input_step == 3) { // 3x3, stride 1
+    dw3x3_s1_row(args);
+    return;
+  }
   const std::size_t tile_bytes = dw_tile_bytes(args.ks);
   const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
-  const void* taps[64];
-  const bool small = args.ks <= 64;
+  constexpr std::size_t kMaxTaps = 64;
+  const std::int8_t* taps[kMaxTaps];
   for (std::size_t x = 0; x < args.output_width; ++x) {
     const void* const* in = args.input + x * args.input_step;
     std::int8_t* out = args.output + x * args.output_stride;
-    const auto* tile = static_cast<const unsigned char*>(args.packed_w);
-    if (small) {
-      for (std::size_t t = 0; t < args.ks; ++t) {
-        taps[t] = tap_ptr(in[t], args);
-      }
+    if (args.ks > kMaxTaps) {
+      dw_pixel<0>(args, TapsLive{in, &args}, out, tile_bytes, lo, hi, zp);
+      continue;
     }
-    for (std::size_t c = 0; c < args.channels; c += kDwTile, tile += tile_bytes) {
-      __m256i acc_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile));
-      __m256i acc_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile + 32));
-      const auto* w = reinterpret_cast<const __m256i*>(tile + kDwTile * 4);
-      for (std::size_t p = 0; p < pairs; ++p) {
-        const std::size_t t0 = 2 * p;
-        const std::size_t t1 = t0 + 1 < args.ks ? t0 + 1 : t0; // odd tail: weight is zero
-        const std::int8_t* p0 = small ? static_cast<const std::int8_t*>(taps[t0]) : tap_ptr(in[t0], args);
-        const std::int8_t* p1 = small ? static_cast<const std::int8_t*>(taps[t1]) : tap_ptr(in[t1], args);
-        const __m256i i0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + c)));
-        const __m256i i1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p1 + c)));
-        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(i0, i1), _mm256_load_si256(w)));
-        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(i0, i1), _mm256_load_si256(w + 1)));
-        w += 2;
-      }
-      const auto* sp = reinterpret_cast<const float*>(w);
-      const __m256i q_lo = requant8(acc_lo, _mm256_loadu_ps(sp), lo, hi);
-      const __m256i q_hi = requant8(acc_hi, _mm256_loadu_ps(sp + 8), lo, hi);
-      const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q_lo, q_hi), zp); // [0-7 | 8-15]
-      const __m256i p8 = _mm256_packs_epi16(p16, p16);
-      const __m128i bytes =
-          _mm_unpacklo_epi64(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1));
-      store_bytes(out + c, bytes, min_size(kDwTile, args.channels - c));
+    for (std::size_t t = 0; t < args.ks; ++t) {
+      taps[t] = tap_ptr(in[t], args);
+    }
+    const TapsArray arr{taps};
+    if (args.ks == 9) {
+      dw_pixel<9>(args, arr, out, tile_bytes, lo, hi, zp);
+    } else if (args.ks == 25) {
+      dw_pixel<25>(args, arr, out, tile_bytes, lo, hi, zp);
+    } else {
+      dw_pixel<0>(args, arr, out, tile_bytes, lo, hi, zp);
     }
   }
 }
@@ -429,15 +576,15 @@ double peak(double seconds) {
 KernelSet make_set() {
   KernelSet s;
   s.isa = Isa::kAvx2;
-  s.igemm_name = "s8s8s32_igemm_6x16c2__avx2";
+  s.igemm_name = "s8s8s32_igemm_3x32c2__avx2";
   s.dwconv_name = "s8s8s32_dwconv_16c2__avx2";
-  s.mr = kMr;
-  s.nr = kNr;
+  s.mr = kMr3;
+  s.nr = kNr32;
   s.kc_align = 2;
   s.a_format = AFormat::kS16;
-  s.gemm_packed_size = gemm_packed_size;
-  s.gemm_pack = gemm_pack;
-  s.igemm = igemm;
+  s.gemm_packed_size = gemm32_packed_size;
+  s.gemm_pack = gemm32_pack;
+  s.igemm = igemm32;
   s.convert_a = convert_a;
   s.dw_channel_tile = kDwTile;
   s.dwconv_packed_size = dwconv_packed_size;

@@ -13,6 +13,27 @@
 
 #include <cstring>
 
+#if defined(ES_KERNELS_EMULATE_VNNI)
+// Test-only build (tests/unit/kernels compiles this file a second time with -mavx2 and this
+// macro): vpdpbusd is emulated exactly with AVX2 so the packing, the u8 flip, the bias fold and
+// the epilogue of this path are verified on machines without AVX-VNNI.
+namespace {
+inline __m256i emulated_dpbusd(__m256i acc, __m256i a, __m256i b) {
+  const __m256i a_even = _mm256_and_si256(a, _mm256_set1_epi16(0x00FF));
+  const __m256i a_odd = _mm256_srli_epi16(a, 8);
+  const __m256i b_even = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8);
+  const __m256i b_odd = _mm256_srai_epi16(b, 8);
+  return _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_madd_epi16(a_even, b_even),
+                                                _mm256_madd_epi16(a_odd, b_odd)));
+}
+} // namespace
+#define ES_DPBUSD_YMM emulated_dpbusd
+#define kernels_avxvnni kernels_avxvnni_emulated
+#define avxvnni avxvnni_emulated
+#else
+#define ES_DPBUSD_YMM _mm256_dpbusd_avx_epi32
+#endif
+
 namespace es::kernels {
 namespace avxvnni {
 namespace {
@@ -102,9 +123,9 @@ void igemm_block(const IgemmArgs& args, const unsigned char* block, std::size_t 
       const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
       for (std::size_t r = 0; r < kMr; ++r) {
         const __m256i v = bcast4(rows[r] + 4 * q);
-        acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], v, b0);
+        acc[r][0] = ES_DPBUSD_YMM(acc[r][0], v, b0);
         if (kFull) {
-          acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], v, b1);
+          acc[r][1] = ES_DPBUSD_YMM(acc[r][1], v, b1);
         }
       }
     }
@@ -185,18 +206,18 @@ double peak(double seconds) {
   std::uint64_t iterations = 0;
   do {
     for (int it = 0; it < 100000; ++it) {
-      a0 = _mm256_dpbusd_avx_epi32(a0, x, y);
-      a1 = _mm256_dpbusd_avx_epi32(a1, x, y);
-      a2 = _mm256_dpbusd_avx_epi32(a2, x, y);
-      a3 = _mm256_dpbusd_avx_epi32(a3, x, y);
-      a4 = _mm256_dpbusd_avx_epi32(a4, x, y);
-      a5 = _mm256_dpbusd_avx_epi32(a5, x, y);
-      a6 = _mm256_dpbusd_avx_epi32(a6, x, y);
-      a7 = _mm256_dpbusd_avx_epi32(a7, x, y);
-      a8 = _mm256_dpbusd_avx_epi32(a8, x, y);
-      a9 = _mm256_dpbusd_avx_epi32(a9, x, y);
-      a10 = _mm256_dpbusd_avx_epi32(a10, x, y);
-      a11 = _mm256_dpbusd_avx_epi32(a11, x, y);
+      a0 = ES_DPBUSD_YMM(a0, x, y);
+      a1 = ES_DPBUSD_YMM(a1, x, y);
+      a2 = ES_DPBUSD_YMM(a2, x, y);
+      a3 = ES_DPBUSD_YMM(a3, x, y);
+      a4 = ES_DPBUSD_YMM(a4, x, y);
+      a5 = ES_DPBUSD_YMM(a5, x, y);
+      a6 = ES_DPBUSD_YMM(a6, x, y);
+      a7 = ES_DPBUSD_YMM(a7, x, y);
+      a8 = ES_DPBUSD_YMM(a8, x, y);
+      a9 = ES_DPBUSD_YMM(a9, x, y);
+      a10 = ES_DPBUSD_YMM(a10, x, y);
+      a11 = ES_DPBUSD_YMM(a11, x, y);
     }
     iterations += 100000;
     elapsed = thread_cpu_seconds() - start;
