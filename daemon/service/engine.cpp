@@ -179,6 +179,7 @@ struct RunEngine::Impl {
 
 void RunEngine::Impl::worker_main(const std::stop_token& stop, std::size_t index) noexcept {
   try {
+    pthread_setname_np(pthread_self(), ("es-stream" + std::to_string(index)).substr(0, 15).c_str());
     if (!stream_cpus[index].empty()) {
       pin_current_thread(stream_cpus[index].front());
     }
@@ -270,6 +271,7 @@ void RunEngine::Impl::worker_main(const std::stop_token& stop, std::size_t index
 
 void RunEngine::Impl::probe_main(const std::stop_token& stop, std::size_t index) noexcept {
   probes::Probe& probe = *probes[index];
+  pthread_setname_np(pthread_self(), ("es-p-" + probe.name()).substr(0, 15).c_str());
   const auto log = logger("probe");
   std::atomic<std::uint64_t>& heartbeat = *heartbeats[sessions.size() + index];
   const std::vector<SensorSpec>& specs = probe.sensors();
@@ -446,7 +448,22 @@ Result<void> RunEngine::prepare() {
   }
 
   // Workload first: an unknown model or ISA is a configuration error and must fail before
-  // anything is written.
+  // anything is written. Building a pinned session pins the constructing thread; keep the
+  // supervisor (and the writer and probe threads it starts later) off the workload's CPUs by
+  // restoring this thread's affinity afterwards. Each stream thread pins itself.
+  cpu_set_t original_affinity;
+  CPU_ZERO(&original_affinity);
+  const bool have_affinity =
+      pthread_getaffinity_np(pthread_self(), sizeof original_affinity, &original_affinity) == 0;
+  struct RestoreAffinity {
+    bool active;
+    const cpu_set_t* set;
+    ~RestoreAffinity() {
+      if (active) {
+        pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), set);
+      }
+    }
+  } restore{have_affinity && !cfg.workload.cpus.empty(), &original_affinity};
   const auto streams = static_cast<std::size_t>(std::max(1, cfg.workload.streams));
   const auto threads = static_cast<std::size_t>(std::max(1, cfg.workload.threads));
   for (std::size_t s = 0; s < streams; ++s) {
