@@ -131,14 +131,40 @@ ForwardToKMsg=no
 ForwardToConsole=no
 ForwardToWall=no
 EOF
+  # Trees the namespace must still see at their own paths: the checkout and the work dir.
+  local repo
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  local ES_NS_KEEP="$repo $W"
   cat >"$W/boot.sh" <<EOF
 #!/bin/bash
 set -e
 mount --make-rprivate /
+# The private tmpfs mounts below would hide a checkout or build tree that lives under /tmp,
+# /run, /var/tmp or /var/log (CI may clone there): stash those trees on a private tmpfs at /mnt
+# first and bind them back at the same paths afterwards.
+keep=()
+for k in $ES_NS_KEEP; do
+  case "\$k" in /tmp/*|/run/*|/var/tmp/*|/var/log/*) keep+=("\$k") ;; esac
+done
+if ((\${#keep[@]})); then
+  mount -t tmpfs -o mode=700 tmpfs /mnt
+  i=0
+  for k in "\${keep[@]}"; do
+    mkdir -p /mnt/keep\$i
+    mount --bind "\$k" /mnt/keep\$i
+    i=\$((i + 1))
+  done
+fi
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /var/tmp
 mount -t tmpfs tmpfs /var/log
+i=0
+for k in "\${keep[@]}"; do
+  mkdir -p "\$k"
+  mount --bind /mnt/keep\$i "\$k"
+  i=\$((i + 1))
+done
 # The cgroup hierarchies as seen from our cgroup namespace (rooted at edgesoak-test-<pid>).
 mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup
 while read -r fstype mnt opts; do
