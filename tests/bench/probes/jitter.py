@@ -65,6 +65,23 @@ def percentile(xs, p):
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
+def renice_light_threads(pid, nice):
+    """Sets `nice` on every thread of pid that used < 20 % of the busiest thread's CPU time
+    (nice "fifo": SCHED_FIFO priority 1 instead)."""
+    tasks = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        tasks[int(tid)] = int(fields[11]) + int(fields[12])  # utime + stime
+    busiest = max(tasks.values())
+    for tid, ticks in tasks.items():
+        if ticks < 0.2 * busiest:
+            if nice == "fifo":
+                os.sched_setscheduler(tid, os.SCHED_FIFO, os.sched_param(1))
+            else:
+                os.setpriority(os.PRIO_PROCESS, tid, int(nice))
+
+
 def probe_of(name):
     parts = name.split(".")
     if parts[0] == "probe" and len(parts) >= 3:
@@ -80,6 +97,12 @@ def main():
     ap.add_argument("--sysfs-root", default=None, help="default: this machine's /sys")
     ap.add_argument("--procfs-root", default=None)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--skip", type=float, default=0.0,
+                    help="ignore the first SKIP seconds of samples")
+    ap.add_argument("--probe-nice", default=None,
+                    help="experiment: 2 s in, setpriority() every thread of the run except the "
+                         "busy workload threads (the probe, writer and main threads) to this nice "
+                         "value, or 'fifo' for SCHED_FIFO priority 1; use with --skip 3")
     a = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="es_jitter_") as d:
@@ -89,14 +112,20 @@ def main():
                                   load="true" if a.mode == "loaded" else "false",
                                   streams=os.cpu_count() or 1))
         db = os.path.join(d, "jitter.db")
-        cmd = [a.edgesoak, "run", cfg, "--duration", f"{a.duration}s", "--db", db]
+        cmd = [os.path.abspath(a.edgesoak), "run", cfg, "--duration", f"{a.duration}s", "--db", db]
         if a.sysfs_root:
             cmd += ["--sysfs-root", a.sysfs_root]
         if a.procfs_root:
             cmd += ["--procfs-root", a.procfs_root]
         la_before = loadavg()
-        p = subprocess.run(cmd, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           timeout=a.duration + 120)
+        proc = subprocess.Popen(cmd, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        if a.probe_nice is not None:
+            import time
+            time.sleep(2.0)
+            renice_light_threads(proc.pid, a.probe_nice)
+        out, err = proc.communicate(timeout=a.duration + 120)
+        p = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
         la_after = loadavg()
         if p.returncode != 0:
             sys.stderr.write(p.stderr[-4000:])
@@ -117,11 +146,13 @@ def main():
 
     per_probe = {}
     for (probe, seg, slot), t in first.items():
+        if slot * INTERVAL_NS < a.skip * 1e9:
+            continue
         per_probe.setdefault(probe, []).append((t - slot * INTERVAL_NS) / 1e6)
     all_ms = [x for v in per_probe.values() for x in v]
-    slots = a.duration * 1_000_000_000 // INTERVAL_NS
+    slots = int((a.duration - a.skip) * 1e9) // INTERVAL_NS
     result = {
-        "mode": a.mode, "duration_s": a.duration, "loadavg_before": la_before,
+        "mode": a.mode + ("" if a.probe_nice is None else f" nice{a.probe_nice}"), "duration_s": a.duration, "loadavg_before": la_before,
         "loadavg_after": la_after, "rounds": len(all_ms),
         "p50_ms": percentile(all_ms, 50), "p99_ms": percentile(all_ms, 99),
         "max_ms": max(all_ms) if all_ms else math.nan,
@@ -132,7 +163,7 @@ def main():
     if a.json:
         print(json.dumps(result, indent=1))
     else:
-        print(f"{a.mode}: rounds={result['rounds']} p50={result['p50_ms']:.3f} ms "
+        print(f"{result['mode']} skip={a.skip}s: rounds={result['rounds']} p50={result['p50_ms']:.3f} ms "
               f"p99={result['p99_ms']:.3f} ms max={result['max_ms']:.3f} ms | loadavg before "
               f"[{la_before}] after [{la_after}]")
         for k, v in result["probes"].items():
