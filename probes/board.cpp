@@ -3,6 +3,8 @@
 
 #include <map>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace es::probes {
 
@@ -25,6 +27,23 @@ std::string cpuinfo_field(std::string_view text, std::string_view key) {
     }
   }
   return {};
+}
+
+// Values of every "key : value" line, in order (one per processor block).
+std::vector<std::string> cpuinfo_fields(std::string_view text, std::string_view key) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t nl = text.find('\n', pos);
+    const std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    const std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos && trim(line.substr(0, colon)) == key) {
+      out.emplace_back(trim(line.substr(colon + 1)));
+    }
+  }
+  return out;
 }
 
 int count_lines_with(std::string_view text, std::string_view key) {
@@ -150,7 +169,28 @@ BoardInfo detect_board(const Roots& roots) {
         name = part_name;
       }
     }
-    if (!name.empty() && n > 0) {
+    // big.LITTLE (ODROID-N2 S922X: 2x A53 + 4x A73): one "<core> xN" per distinct part.
+    std::vector<std::pair<std::string, int>> clusters;
+    if (cpuinfo_field(cpuinfo, "model name").empty()) {
+      const std::string imp = cpuinfo_field(cpuinfo, "CPU implementer");
+      for (const auto& part : cpuinfo_fields(cpuinfo, "CPU part")) {
+        const std::string pn = arm_cpu_part_name(imp, part);
+        if (pn.empty()) {
+          clusters.clear();
+          break;
+        }
+        if (clusters.empty() || clusters.back().first != pn) {
+          clusters.emplace_back(pn, 0);
+        }
+        ++clusters.back().second;
+      }
+    }
+    if (clusters.size() > 1) {
+      name.clear();
+      for (const auto& [pn, count] : clusters) {
+        name += (name.empty() ? "" : " + ") + pn + " x" + std::to_string(count);
+      }
+    } else if (!name.empty() && n > 0) {
       name += " x" + std::to_string(n);
     }
     b.cpu = name;

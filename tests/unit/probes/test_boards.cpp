@@ -195,8 +195,44 @@ TEST(BoardFixture, X86MiniPc) {
   EXPECT_NE(b.cpu_features.find("avx_vnni"), std::string::npos);
 }
 
+TEST(BoardFixture, OdroidN2BigLittle) {
+  const auto s = snapshot(board_options("odroid-n2"));
+  // Two policies: policy0 = cpu0-1 (A53, 100..2016 MHz), policy2 = cpu2-5 (A73, 100..2400 MHz).
+  EXPECT_DOUBLE_EQ(s.value("cpufreq.policy0.cur"), 2016e6);
+  EXPECT_DOUBLE_EQ(s.value("cpufreq.policy0.hw_cur"), 2016e6);
+  EXPECT_DOUBLE_EQ(s.value("cpufreq.policy0.max_limit"), 2016e6);
+  EXPECT_DOUBLE_EQ(s.value("cpufreq.policy0.min_limit"), 100e6);
+  EXPECT_DOUBLE_EQ(s.value("cpufreq.policy2.cur"), 2400e6);
+  EXPECT_DOUBLE_EQ(s.value("cpufreq.policy2.max_limit"), 2400e6);
+  EXPECT_DOUBLE_EQ(s.value("cpufreq.policy2.min_limit"), 100e6);
+  EXPECT_TRUE(s.has("cpufreq.policy0.residency_mean"));
+  EXPECT_TRUE(s.has("cpufreq.policy2.residency_mean"));
+  EXPECT_TRUE(s.has("cpufreq.policy2.transitions"));
+  EXPECT_FALSE(s.has("cpufreq.policy1.cur"));
+  EXPECT_FALSE(s.has("cpufreq.policy3.cur"));
+  EXPECT_TRUE(s.has("cpufreq.cpu5.online"));
+  EXPECT_DOUBLE_EQ(s.value("thermal.cpu-thermal"), 35.6);
+  EXPECT_DOUBLE_EQ(s.value("thermal.ddr-thermal"), 34.8);
+  EXPECT_DOUBLE_EQ(s.value("thermal.cpu-thermal.trip0_passive"), 85.0);
+  EXPECT_DOUBLE_EQ(s.value("thermal.cpu-thermal.trip2_critical"), 110.0);
+  EXPECT_DOUBLE_EQ(s.value("thermal.ddr-thermal.trip1_critical"), 110.0);
+  EXPECT_DOUBLE_EQ(s.value("thermal.cooling.thermal-cpufreq-1"), 0.0);
+  EXPECT_DOUBLE_EQ(s.value("hwmon.cpu_thermal.temp1"), 35.6); // sbc-bench's thermal source
+  EXPECT_DOUBLE_EQ(s.value("hwmon.ddr_thermal.temp1"), 34.8);
+  EXPECT_TRUE(s.has("system.cpu5_util"));
+  EXPECT_FALSE(s.has("system.cpu6_util"));
+  EXPECT_FALSE(s.probes.count("rails")); // no on-board power sensor
+  EXPECT_FALSE(s.probes.count("rpi"));
+  const auto b = detect_board(board_options("odroid-n2").roots);
+  EXPECT_EQ(b.model, "Hardkernel ODROID-N2Plus");
+  EXPECT_EQ(b.soc, "amlogic,g12b");
+  EXPECT_EQ(b.cpu, "Cortex-A53 x2 + Cortex-A73 x4");
+  EXPECT_EQ(b.kernel, "5.10.81-meson64");
+}
+
 TEST(BoardFixture, EveryBoardHasCoreProbes) {
-  for (const char* board : {"rpi4", "rpi5", "jetson-nano", "jetson-orin", "coral", "x86"}) {
+  for (const char* board :
+       {"rpi4", "rpi5", "jetson-nano", "jetson-orin", "coral", "x86", "odroid-n2"}) {
     const auto s = snapshot(board_options(board));
     for (const char* p : {"cpufreq", "thermal", "system"}) {
       EXPECT_TRUE(s.probes.count(p)) << board << " " << p;
