@@ -11,6 +11,8 @@
 #include "workloads/workload.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -44,6 +46,24 @@ std::string hhmmss(std::chrono::nanoseconds d) {
   std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(s / 3600),
                 static_cast<long long>((s / 60) % 60), static_cast<long long>(s % 60));
   return buf;
+}
+
+/// Probe threads wake for ~0.1 ms every interval; at the same priority as CPU-bound inference
+/// threads the scheduler lets the running inference finish its slice first, which costs
+/// milliseconds of sampling jitter (p99 3-34 ms measured at 10 Hz under full load). SCHED_FIFO
+/// priority 1 brings p99 to ~0.1 ms at a negligible cost to the workload (0.1 % of a core).
+/// Where real-time is not permitted (the hardened unit sets RestrictRealtime=yes) fall back to
+/// nice -5, then to nothing; the outcome is logged once per probe.
+void raise_probe_priority(const std::string& probe) {
+  sched_param param{};
+  param.sched_priority = 1;
+  const char* how = "unchanged (not permitted)";
+  if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0) {
+    how = "SCHED_FIFO 1";
+  } else if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), -5) == 0) {
+    how = "nice -5";
+  }
+  logger("probe")->debug("probe thread priority probe={} priority={}", probe, how);
 }
 
 void pin_current_thread(int cpu) {
@@ -272,6 +292,7 @@ void RunEngine::Impl::worker_main(const std::stop_token& stop, std::size_t index
 void RunEngine::Impl::probe_main(const std::stop_token& stop, std::size_t index) noexcept {
   probes::Probe& probe = *probes[index];
   pthread_setname_np(pthread_self(), ("es-p-" + probe.name()).substr(0, 15).c_str());
+  raise_probe_priority(probe.name());
   const auto log = logger("probe");
   std::atomic<std::uint64_t>& heartbeat = *heartbeats[sessions.size() + index];
   const std::vector<SensorSpec>& specs = probe.sensors();
