@@ -31,6 +31,12 @@ public:
   void value(int i) { value(static_cast<std::int64_t>(i)); }
   void value(bool b);
   void null();
+  /// key(k) followed by value(v): one member of the current object.
+  template <typename T>
+  void field(std::string_view k, const T& v) {
+    key(k);
+    value(v);
+  }
 
   /// JSON string literal of `s` including quotes.
   static std::string quote(std::string_view s);

@@ -13,22 +13,14 @@ namespace {
 
 void latency_object(JsonWriter& j, const LatencySummary& s) {
   j.begin_object();
-  j.key("min");
-  j.value(s.min);
-  j.key("p50");
-  j.value(s.p50);
-  j.key("p90");
-  j.value(s.p90);
-  j.key("p99");
-  j.value(s.p99);
-  j.key("p999");
-  j.value(s.p999);
-  j.key("max");
-  j.value(s.max);
-  j.key("mean");
-  j.value(s.mean);
-  j.key("stddev");
-  j.value(s.stddev);
+  j.field("min", s.min);
+  j.field("p50", s.p50);
+  j.field("p90", s.p90);
+  j.field("p99", s.p99);
+  j.field("p999", s.p999);
+  j.field("max", s.max);
+  j.field("mean", s.mean);
+  j.field("stddev", s.stddev);
   j.end_object();
 }
 
@@ -62,45 +54,31 @@ void write_report_json(const RunReport& r, std::ostream& out) {
   j.begin_object();
   j.key("run");
   j.begin_object();
-  j.key("id");
-  j.value(r.data.run.id);
-  j.key("name");
-  j.value(r.data.run.info.name);
-  j.key("status");
-  j.value(run_status_name(r.data.run.status));
-  j.key("started_at");
-  j.value(iso_utc(r.data.run.started_wall_ns));
-  j.key("duration_s");
-  j.value(ns_to_s(std::max(r.data.run.duration_ns, r.data.duration_ns)));
+  j.field("id", r.data.run.id);
+  j.field("name", r.data.run.info.name);
+  j.field("status", run_status_name(r.data.run.status));
+  j.field("started_at", iso_utc(r.data.run.started_wall_ns));
+  j.field("duration_s", ns_to_s(std::max(r.data.run.duration_ns, r.data.duration_ns)));
   j.key("segments");
   j.value(static_cast<std::int64_t>(std::max<std::size_t>(r.data.segments.size(),
                                                           static_cast<std::size_t>(r.data.run.segments))));
-  j.key("board");
-  j.value(r.data.run.info.board);
-  j.key("model");
-  j.value(r.data.run.info.model);
+  j.field("board", r.data.run.info.board);
+  j.field("model", r.data.run.info.model);
   j.end_object();
 
-  j.key("inferences");
-  j.value(r.inferences);
-  j.key("failed_inferences");
-  j.value(r.failed_inferences);
-  j.key("load_s");
-  j.value(r.load_seconds);
-  j.key("rate_per_s");
-  j.value(r.rate_per_s);
+  j.field("inferences", r.inferences);
+  j.field("failed_inferences", r.failed_inferences);
+  j.field("load_s", r.load_seconds);
+  j.field("rate_per_s", r.rate_per_s);
   j.key("latency_ms");
   latency_object(j, r.latency);
-  j.key("percentile_max_rel_error");
-  j.value(0.001);
+  j.field("percentile_max_rel_error", 0.001);
   j.key("stability");
   j.begin_array();
   for (const auto& [pct, share] : {std::pair{5, r.latency.within_5pct}, std::pair{10, r.latency.within_10pct}}) {
     j.begin_object();
-    j.key("within_pct");
-    j.value(pct);
-    j.key("share");
-    j.value(share);
+    j.field("within_pct", pct);
+    j.field("share", share);
     j.end_object();
   }
   j.end_array();
@@ -109,22 +87,14 @@ void write_report_json(const RunReport& r, std::ostream& out) {
   j.begin_array();
   for (const SensorReport& s : r.sensors) {
     j.begin_object();
-    j.key("name");
-    j.value(s.spec.name);
-    j.key("kind");
-    j.value(to_string(s.spec.kind));
-    j.key("unit");
-    j.value(s.spec.unit);
-    j.key("min");
-    j.value(s.stats.min);
-    j.key("mean");
-    j.value(s.stats.mean);
-    j.key("max");
-    j.value(s.stats.max);
-    j.key("samples");
-    j.value(s.stats.samples);
-    j.key("gaps");
-    j.value(s.stats.gaps);
+    j.field("name", s.spec.name);
+    j.field("kind", to_string(s.spec.kind));
+    j.field("unit", s.spec.unit);
+    j.field("min", s.stats.min);
+    j.field("mean", s.stats.mean);
+    j.field("max", s.stats.max);
+    j.field("samples", s.stats.samples);
+    j.field("gaps", s.stats.gaps);
     j.end_object();
   }
   j.end_array();
@@ -133,12 +103,9 @@ void write_report_json(const RunReport& r, std::ostream& out) {
   j.begin_array();
   for (const storage::EventRow& e : r.data.events) {
     j.begin_object();
-    j.key("t_s");
-    j.value(ns_to_s(e.t_ns));
-    j.key("kind");
-    j.value(e.kind);
-    j.key("detail");
-    j.value(e.detail);
+    j.field("t_s", ns_to_s(e.t_ns));
+    j.field("kind", e.kind);
+    j.field("detail", e.detail);
     j.end_object();
   }
   j.end_array();
@@ -148,18 +115,12 @@ void write_report_json(const RunReport& r, std::ostream& out) {
   j.begin_array();
   for (const PhaseReport& p : r.phases) {
     j.begin_object();
-    j.key("name");
-    j.value(p.phase.name);
-    j.key("load");
-    j.value(p.phase.load);
-    j.key("start_s");
-    j.value(ns_to_s(p.phase.start_ns));
-    j.key("end_s");
-    j.value(ns_to_s(p.phase.end_ns));
-    j.key("inferences");
-    j.value(p.inferences);
-    j.key("rate_per_s");
-    j.value(p.rate_per_s);
+    j.field("name", p.phase.name);
+    j.field("load", p.phase.load);
+    j.field("start_s", ns_to_s(p.phase.start_ns));
+    j.field("end_s", ns_to_s(p.phase.end_ns));
+    j.field("inferences", p.inferences);
+    j.field("rate_per_s", p.rate_per_s);
     j.key("latency_ms");
     if (p.latency.count > 0) {
       latency_object(j, p.latency);
@@ -172,64 +133,48 @@ void write_report_json(const RunReport& r, std::ostream& out) {
 
   j.key("latency_histogram");
   j.begin_object();
-  j.key("unit");
-  j.value("ms");
+  j.field("unit", "ms");
   j.key("bins");
   bins_array(j, r.histogram.display_bins_ms());
   j.end_object();
 
-  j.key("window_s");
-  j.value(ns_to_s(r.window_ns));
+  j.field("window_s", ns_to_s(r.window_ns));
 
   j.key("throttle_events");
   j.begin_array();
   for (const ThrottleEvent& t : r.throttle_events) {
     j.begin_object();
-    j.key("start_s");
-    j.value(ns_to_s(t.start_ns));
-    j.key("end_s");
-    j.value(ns_to_s(t.end_ns));
-    j.key("duration_s");
-    j.value(ns_to_s(t.end_ns - t.start_ns));
-    j.key("cause");
-    j.value(to_string(t.cause));
-    j.key("cause_inferred");
-    j.value(t.cause_inferred);
+    j.field("start_s", ns_to_s(t.start_ns));
+    j.field("end_s", ns_to_s(t.end_ns));
+    j.field("duration_s", ns_to_s(t.end_ns - t.start_ns));
+    j.field("cause", to_string(t.cause));
+    j.field("cause_inferred", t.cause_inferred);
     j.key("severity");
     j.begin_object();
-    j.key("freq_reduction_pct");
-    j.value(t.freq_reduction_pct);
-    j.key("median_latency_delta_pct");
-    j.value(t.latency_delta_pct);
+    j.field("freq_reduction_pct", t.freq_reduction_pct);
+    j.field("median_latency_delta_pct", t.latency_delta_pct);
     j.end_object();
-    j.key("detail");
-    j.value(t.detail);
+    j.field("detail", t.detail);
     j.end_object();
   }
   j.end_array();
-  j.key("time_to_first_throttle_s");
-  j.value(r.time_to_first_throttle_s);
+  j.field("time_to_first_throttle_s", r.time_to_first_throttle_s);
 
   j.key("change_points");
   j.begin_array();
   for (const ChangePoint& c : r.change_points) {
     j.begin_object();
-    j.key("t_s");
-    j.value(ns_to_s(c.t_ns));
-    j.key("before_ms");
-    j.value(c.before_ms);
-    j.key("after_ms");
-    j.value(c.after_ms);
-    j.key("delta_pct");
-    j.value(c.delta_pct);
+    j.field("t_s", ns_to_s(c.t_ns));
+    j.field("before_ms", c.before_ms);
+    j.field("after_ms", c.after_ms);
+    j.field("delta_pct", c.delta_pct);
     j.key("attributed_to");
     if (c.attributed_to.empty()) {
       j.null();
     } else {
       j.value(c.attributed_to);
     }
-    j.key("detail");
-    j.value(c.detail);
+    j.field("detail", c.detail);
     j.end_object();
   }
   j.end_array();
@@ -238,16 +183,11 @@ void write_report_json(const RunReport& r, std::ostream& out) {
   j.begin_array();
   for (const LatencyMode& m : r.modes) {
     j.begin_object();
-    j.key("center_ms");
-    j.value(m.center_ms);
-    j.key("share");
-    j.value(m.share);
-    j.key("lo_ms");
-    j.value(m.lo_ms);
-    j.key("hi_ms");
-    j.value(m.hi_ms);
-    j.key("freq_hz");
-    j.value(m.freq_hz);
+    j.field("center_ms", m.center_ms);
+    j.field("share", m.share);
+    j.field("lo_ms", m.lo_ms);
+    j.field("hi_ms", m.hi_ms);
+    j.field("freq_hz", m.freq_hz);
     j.end_object();
   }
   j.end_array();
@@ -259,18 +199,14 @@ void write_report_json(const RunReport& r, std::ostream& out) {
       continue;
     }
     j.begin_object();
-    j.key("sensor");
-    j.value(s.spec.name);
+    j.field("sensor", s.spec.name);
     j.key("levels");
     j.begin_array();
     for (const ResidencyEntry& e : s.residency) {
       j.begin_object();
-      j.key("hz");
-      j.value(e.value);
-      j.key("seconds");
-      j.value(e.seconds);
-      j.key("share");
-      j.value(e.share);
+      j.field("hz", e.value);
+      j.field("seconds", e.seconds);
+      j.field("share", e.share);
       j.end_object();
     }
     j.end_array();
@@ -282,22 +218,14 @@ void write_report_json(const RunReport& r, std::ostream& out) {
   if (r.energy) {
     const EnergyReport& e = *r.energy;
     j.begin_object();
-    j.key("sensor");
-    j.value(e.sensor);
-    j.key("idle_power_w");
-    j.value(e.idle_power_w);
-    j.key("load_power_w");
-    j.value(e.load_power_w);
-    j.key("energy_per_inference_mj");
-    j.value(e.energy_per_inference_mj);
-    j.key("incremental_energy_per_inference_mj");
-    j.value(e.incremental_energy_per_inference_mj);
-    j.key("inferences_per_joule");
-    j.value(e.inferences_per_joule);
-    j.key("load_energy_j");
-    j.value(e.load_energy_j);
-    j.key("coverage");
-    j.value(e.coverage);
+    j.field("sensor", e.sensor);
+    j.field("idle_power_w", e.idle_power_w);
+    j.field("load_power_w", e.load_power_w);
+    j.field("energy_per_inference_mj", e.energy_per_inference_mj);
+    j.field("incremental_energy_per_inference_mj", e.incremental_energy_per_inference_mj);
+    j.field("inferences_per_joule", e.inferences_per_joule);
+    j.field("load_energy_j", e.load_energy_j);
+    j.field("coverage", e.coverage);
     j.end_object();
   } else {
     j.null();
