@@ -133,6 +133,70 @@ using VaddFn = void (*)(std::size_t n, const std::int8_t* a, const std::int8_t* 
 /// no memory traffic) for about `seconds` on the calling thread and returns MACs per second.
 using PeakFn = double (*)(double seconds);
 
+// ---------------------------------------------------------------------------------------------
+// WINOGRAD F(2x2, 3x3) (optional; a set without it leaves the pointers null)
+//
+// For 3x3 stride-1 convolutions (groups 1), computed exactly in integers (see winograd.hpp for
+// the algebra and the overflow bound). Three stages, each the ISA's:
+// * wino_input: a run of `tiles` 2x2 output tiles along one tile row; tile t reads the 4x4 input
+//   window at (y0, x0 + 2t); pixels outside the image count as Z_in. Writes
+//   V[e][tile][c] = (B^T (x - Z_in) B)[e] as int16, e < 16, for c < round_up(channels, 16):
+//   element (e, tile) at v + e * plane_stride + tile * row_stride. Channels >= `channels` may
+//   hold anything (their weights are zero).
+// * wino_gemm: C[r][n] = sum_{k<kc} A_r[k] * U[k][n] for r < mr rows of int16 A (row r at
+//   a + r * a_stride), packed int16 U (wino_pack, blocks of wino_nr channels), int32 C rows at
+//   c + r * c_stride; stores whole blocks (C rows are padded to wino_nr). Reads round_up(kc, 2).
+// * wino_output: the same run of tiles: Y = A^T M A / 4 + bias, fp32 requantization, int8
+//   out; output pixels beyond `rows` x `out_w` are not written.
+using WinoPackedSizeFn = std::size_t (*)(std::size_t nc, std::size_t kc);
+/// Packs one transformed-weight plane u[nc][kc] (int16).
+using WinoPackFn = void (*)(std::size_t nc, std::size_t kc, const std::int16_t* u, void* packed);
+
+struct WinoInputArgs {
+  const std::int8_t* input = nullptr; ///< NHWC image, first channel
+  std::size_t input_stride = 0;       ///< elements between pixels
+  int in_h = 0, in_w = 0;
+  int y0 = 0;                         ///< input row of the tiles' top edge (may be negative)
+  int x0 = 0;                         ///< input column of tile 0's left edge (may be negative)
+  std::size_t tiles = 0;              ///< tiles in this row
+  std::size_t channels = 0;
+  std::int32_t zero_point = 0;        ///< Z_in
+  std::int16_t* v = nullptr;          ///< element (0, first tile of the row)
+  std::size_t plane_stride = 0;       ///< int16 elements between transform elements e
+  std::size_t row_stride = 0;         ///< int16 elements between tiles (>= round_up(ch, 16))
+};
+
+struct WinoGemmArgs {
+  std::size_t mr = 0;                 ///< rows, 1..wino_mr
+  std::size_t nc = 0;                 ///< output channels (a multiple of wino_nr or the rest)
+  std::size_t kc = 0;                 ///< input channels
+  const std::int16_t* a = nullptr;
+  std::size_t a_stride = 0;           ///< int16 elements between rows
+  const void* packed_u = nullptr;     ///< first block
+  std::int32_t* c = nullptr;
+  std::size_t c_stride = 0;           ///< int32 elements between rows
+};
+
+struct WinoOutputArgs {
+  const std::int32_t* m = nullptr;    ///< element (0, first tile of the row)
+  std::size_t plane_stride = 0;       ///< int32 elements between transform elements e
+  std::size_t row_stride = 0;         ///< int32 elements between tiles
+  std::size_t tiles = 0;
+  std::size_t channels = 0;
+  const std::int32_t* bias = nullptr; ///< [round_up(channels, 16)], true bias (input is Z_in-free)
+  const float* scale = nullptr;       ///< [round_up(channels, 16)] requant_scale() values
+  RequantParams rq;
+  std::int8_t* output = nullptr;      ///< pixel (oy0, 0)
+  std::size_t output_stride = 0;      ///< elements between pixels
+  std::size_t out_w = 0;              ///< valid output columns from the first tile on
+  std::size_t row_pitch = 0;          ///< pixels between output rows (the image width)
+  std::size_t rows = 2;               ///< valid output rows of this tile row (1 or 2)
+};
+
+using WinoInputFn = void (*)(const WinoInputArgs& args);
+using WinoGemmFn = void (*)(const WinoGemmArgs& args);
+using WinoOutputFn = void (*)(const WinoOutputArgs& args);
+
 /// The microkernels of one ISA path.
 struct KernelSet {
   Isa isa = Isa::kReference;
@@ -161,10 +225,20 @@ struct KernelSet {
   /// Instruction-level int8 peak of one core (bench's "% of peak").
   PeakFn peak_macs_per_second = nullptr;
   const char* peak_instruction = "";
+
+  // Winograd F(2x2, 3x3) (optional).
+  const char* wino_name = "";
+  std::uint32_t wino_mr = 1;
+  std::uint32_t wino_nr = 1;
+  WinoPackedSizeFn wino_packed_size = nullptr;
+  WinoPackFn wino_pack = nullptr;
+  WinoInputFn wino_input = nullptr;
+  WinoGemmFn wino_gemm = nullptr;
+  WinoOutputFn wino_output = nullptr;
 };
 
 /// Microkernel classes counted by the coverage guard.
-enum class KernelKind : std::uint8_t { kIgemm, kDwconv, kVadd, kConvert, kCount };
+enum class KernelKind : std::uint8_t { kIgemm, kDwconv, kVadd, kConvert, kWinograd, kCount };
 
 /// Records that a microkernel of `isa` ran (ruy-style coverage; a thread-local check, one
 /// relaxed atomic add per thread and reset epoch).

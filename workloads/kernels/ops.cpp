@@ -1,5 +1,7 @@
 #include "workloads/kernels/ops.hpp"
 
+#include "workloads/kernels/winograd.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -645,6 +647,9 @@ Result<std::unique_ptr<Operator>> create_conv(const ConvDesc& d, const KernelSet
   }
   if (g.groups > 1 && g.groups == g.in_c && g.groups == g.out_c) {
     return std::unique_ptr<Operator>(std::make_unique<DepthwiseConv>(d, kernels));
+  }
+  if (winograd_applies(d, kernels)) {
+    return create_winograd_conv(d, kernels);
   }
   return std::unique_ptr<Operator>(std::make_unique<IgemmConv>(d, kernels));
 }

@@ -94,11 +94,12 @@ TEST(CoverageGuard, EveryUsablePathRunsItsOwnKernels) {
     std::vector<std::int8_t> w(16 * 9 * 16, 3);
     std::vector<std::int32_t> bias(16, 1);
     std::vector<float> scale(16, 0.01f);
-    std::vector<std::int8_t> in(8 * 8 * 16 + kBufferSlack, 1);
-    std::vector<std::int8_t> out(8 * 8 * 16 + kBufferSlack);
-    for (int groups : {1, 16}) {
+    std::vector<std::int8_t> in(16 * 16 * 16 + kBufferSlack, 1);
+    std::vector<std::int8_t> out(16 * 16 * 16 + kBufferSlack);
+    // groups 1: Winograd where the path has it, else the IGEMM; 2: IGEMM; 16: depthwise.
+    for (int groups : {1, 2, 16}) {
       ConvDesc d;
-      d.geometry.in_h = d.geometry.in_w = 8;
+      d.geometry.in_h = d.geometry.in_w = 16; // 64 tiles: enough for create_conv to pick Winograd
       d.geometry.in_c = d.geometry.out_c = 16;
       d.geometry.kernel_h = d.geometry.kernel_w = 3;
       d.geometry.pad_top = d.geometry.pad_left = d.geometry.pad_bottom = d.geometry.pad_right = 1;
@@ -128,6 +129,9 @@ TEST(CoverageGuard, EveryUsablePathRunsItsOwnKernels) {
     EXPECT_GT(coverage_count(isa, KernelKind::kIgemm), 0u) << to_string(isa) << " igemm never ran";
     EXPECT_GT(coverage_count(isa, KernelKind::kDwconv), 0u) << to_string(isa) << " dwconv never ran";
     EXPECT_GT(coverage_count(isa, KernelKind::kVadd), 0u) << to_string(isa) << " vadd never ran";
+    if (k.wino_gemm != nullptr) {
+      EXPECT_GT(coverage_count(isa, KernelKind::kWinograd), 0u) << to_string(isa) << " winograd never ran";
+    }
     ++checked;
   }
   EXPECT_GE(checked, 1);

@@ -4,8 +4,11 @@
 #include "test_support.hpp"
 #include "workloads/kernels/ops.hpp"
 #include "workloads/kernels/reference/ref_ops.hpp"
+#include "workloads/kernels/winograd.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace es::kernels {
 namespace {
@@ -21,6 +24,7 @@ struct ConvCase {
   Activation act = Activation::kNone;
   int kw = 0;                          ///< 0: square kernel
   int pad_r = -1;                      ///< asymmetric padding (bottom/right), -1: same as pad
+  int extreme = 0;                     ///< +1/-1: every input 127, every weight +-127, bias 0
 };
 
 std::string describe(const ConvCase& c) {
@@ -32,7 +36,10 @@ std::string describe(const ConvCase& c) {
 }
 
 // Runs one convolution on `kernels` and on the oracle; expects identical bytes.
-void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc = false) {
+// `force_winograd`: build the Winograd operator directly (where the ISA has one) even for shapes
+// create_conv() would run direct (tiny maps), so every edge of the tiling is exercised.
+void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc = false,
+                bool force_winograd = false) {
   std::mt19937 rng(seed);
   ref::ConvGeometry g;
   g.in_h = c.in_h;
@@ -47,9 +54,14 @@ void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed,
   g.groups = c.groups;
   const int cin_g = c.in_c / c.groups;
   const std::size_t k_total = static_cast<std::size_t>(g.kernel_h) * g.kernel_w * cin_g;
-  const auto input = random_s8(rng, static_cast<std::size_t>(c.in_h) * c.in_w * c.in_c + kBufferSlack);
-  const auto weights = random_s8(rng, static_cast<std::size_t>(c.out_c) * k_total, -127, 127);
-  const auto bias = random_s32(rng, static_cast<std::size_t>(c.out_c), -5000, 5000);
+  auto input = random_s8(rng, static_cast<std::size_t>(c.in_h) * c.in_w * c.in_c + kBufferSlack);
+  auto weights = random_s8(rng, static_cast<std::size_t>(c.out_c) * k_total, -127, 127);
+  auto bias = random_s32(rng, static_cast<std::size_t>(c.out_c), -5000, 5000);
+  if (c.extreme != 0) { // the largest |accumulator| the shape allows (with Z_in = -128)
+    std::fill(input.begin(), input.end(), std::int8_t{127});
+    std::fill(weights.begin(), weights.end(), static_cast<std::int8_t>(127 * c.extreme));
+    std::fill(bias.begin(), bias.end(), 0);
+  }
   // Requantization scales sized so |acc| ~ sqrt(K) * 73 * 73 maps to ~40 LSB, +-50% per channel.
   std::vector<float> scales(static_cast<std::size_t>(c.out_c));
   for (auto& s : scales) {
@@ -67,6 +79,9 @@ void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed,
   d.fully_connected = fc;
   auto op = create_conv(d, kernels);
   ASSERT_TRUE(op.ok()) << op.error().message;
+  if (force_winograd && kernels.wino_gemm != nullptr) {
+    op = Result<std::unique_ptr<Operator>>(create_winograd_conv(d, kernels));
+  }
 
   const std::size_t out_n = static_cast<std::size_t>(g.out_h()) * g.out_w() * c.out_c;
   std::vector<std::int8_t> expected(out_n);
@@ -177,6 +192,65 @@ TEST_P(OpsTest, ConvLargeChannelsAndRows) {
   check_conv(*k, ConvCase{7, 7, 256, 33, 3, 1, 1, 1, -128, 5}, 402);
   check_conv(*k, ConvCase{23, 29, 3, 32, 3, 2, 1, 1, 0, -128}, 403);   // stem (im2col)
   check_conv(*k, ConvCase{21, 21, 3, 64, 7, 2, 3, 1, 0, -128}, 404);   // 7x7 stem
+}
+
+// 3x3 stride-1 convolutions: the Winograd F(2x2, 3x3) path where the ISA has one (AVX2), the
+// direct path elsewhere. Odd and tiny maps (partial 2x2 tiles at the right and bottom), every
+// padding, odd channel counts on both sides, extreme zero points, saturation, fused clamps.
+TEST_P(OpsTest, Conv3x3Stride1Winograd) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::uint32_t seed = 900;
+  for (auto [h, w] : {std::pair{1, 1}, {2, 3}, {3, 2}, {5, 7}, {8, 8}, {13, 6}}) {
+    for (int pad : {0, 1}) {
+      if (pad == 0 && (h < 3 || w < 3)) {
+        continue;
+      }
+      for (int c_in : {16, 17, 33, 64}) {
+        for (int c_out : {16, 23, 40, 71}) {
+          check_conv(*k, ConvCase{h, w, c_in, c_out, 3, 1, pad, 1, -9, 4}, seed++, false, true);
+        }
+      }
+    }
+  }
+  ConvCase asym{9, 10, 24, 32, 3, 1, 0, 1, 7, -3};
+  asym.pad_r = 2; // bottom/right only: the last tile row and column read past the image
+  check_conv(*k, asym, seed++, false, true);
+  ConvCase top{7, 9, 20, 18, 3, 1, 2, 1, -50, 9};
+  top.pad_r = 0;
+  check_conv(*k, top, seed++, false, true);
+  for (int in_zp : {-128, 127}) {
+    for (int out_zp : {-128, 127}) {
+      for (float gain : {1.0f, 30.0f}) {
+        check_conv(*k, ConvCase{6, 7, 29, 35, 3, 1, 1, 1, in_zp, out_zp, gain}, seed++, false, true);
+      }
+    }
+  }
+  check_conv(*k, ConvCase{10, 9, 32, 48, 3, 1, 1, 1, -128, -128, 1.0f, Activation::kRelu}, seed++, false, true);
+  check_conv(*k, ConvCase{10, 9, 32, 48, 3, 1, 1, 1, 3, -100, 1.0f, Activation::kRelu6}, seed++, false, true);
+  // Shapes create_conv() itself sends to Winograd (>= 32 tiles): many tiles and channel chunks.
+  check_conv(*k, ConvCase{28, 28, 128, 96, 3, 1, 1, 1, -128, 2}, seed++);
+  check_conv(*k, ConvCase{11, 13, 17, 33, 3, 1, 1, 1, 100, -7}, seed++);
+  check_conv(*k, ConvCase{14, 14, 256, 70, 3, 1, 1, 1, -5, 5}, seed++);
+}
+
+// The largest accumulator Winograd may see: C_in = kWinogradMaxChannels, every input 127 with
+// Z_in = -128 (d = 255) and every weight +127 or -127, so 4 * y is within 2^31 of overflowing.
+TEST_P(OpsTest, Conv3x3WinogradAccumulatorBound) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  for (int sign : {1, -1}) {
+    ConvCase c{4, 5, kWinogradMaxChannels, 16, 3, 1, 1, 1, -128, 0, 0.002f};
+    c.extreme = sign;
+    check_conv(*k, c, 950, false, true);
+  }
+  ConvDesc d;
+  d.geometry.in_h = d.geometry.in_w = 16;
+  d.geometry.pad_top = d.geometry.pad_left = d.geometry.pad_bottom = d.geometry.pad_right = 1;
+  d.geometry.in_c = kWinogradMaxChannels + 1;
+  d.geometry.out_c = 16;
+  d.geometry.kernel_h = d.geometry.kernel_w = 3;
+  EXPECT_FALSE(winograd_applies(d, *k)) << "C_in above the bound must take the direct path";
+  d.geometry.in_c = kWinogradMaxChannels;
+  EXPECT_EQ(winograd_applies(d, *k), k->wino_gemm != nullptr);
 }
 
 TEST_P(OpsTest, GroupedConv) {

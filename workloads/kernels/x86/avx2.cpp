@@ -593,6 +593,7 @@ KernelSet make_set() {
   s.vadd = vadd;
   s.peak_macs_per_second = peak;
   s.peak_instruction = "vpmaddwd+vpaddd ymm";
+  add_winograd(s);
   return s;
 }
 

@@ -19,4 +19,7 @@ void dwconv_impl(const DwconvArgs& args);
 void vadd_impl(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
                const AddParams& params);
 
+/// Fills the Winograd F(2x2, 3x3) entries (x86/avx2_winograd.cpp).
+void add_winograd(KernelSet& set);
+
 } // namespace es::kernels::avx2

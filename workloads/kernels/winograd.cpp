@@ -1,0 +1,231 @@
+#include "workloads/kernels/winograd.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace es::kernels {
+namespace {
+
+std::size_t round_up(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
+std::size_t div_up(std::size_t v, std::size_t m) { return (v + m - 1) / m; }
+
+constexpr std::size_t kElements = 16; // 4x4 transform elements
+
+// EDGESOAK_WINOGRAD=0 turns the path off (A/B measurements); read once.
+bool winograd_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("EDGESOAK_WINOGRAD");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return enabled;
+}
+
+// Scratch layout: V [16][tiles][cin_v] int16, then M [16][tiles][cout_p] int32.
+// Phases: 0 input transform (one tile row per task), 1 GEMMs (element, channel chunk, MR rows),
+// 2 output transform (one tile row per task).
+class WinogradConv final : public Operator {
+public:
+  WinogradConv(const ConvDesc& d, const KernelSet& k) : m_kernels(k), m_g(d.geometry) {
+    m_cin = static_cast<std::size_t>(m_g.in_c);
+    m_cout = static_cast<std::size_t>(m_g.out_c);
+    m_out_h = static_cast<std::size_t>(m_g.out_h());
+    m_out_w = static_cast<std::size_t>(m_g.out_w());
+    m_tiles_h = div_up(m_out_h, 2);
+    m_tiles_w = div_up(m_out_w, 2);
+    m_tiles = m_tiles_h * m_tiles_w;
+    m_row_pieces = div_up(m_tiles_w, kTilesPerTask);
+    m_cin_v = round_up(m_cin, 16);
+    m_cout_p = round_up(m_cout, std::max<std::size_t>(k.wino_nr, 16));
+    m_izp = d.input.zero_point;
+    m_rq = make_requant_params(d.output, d.activation);
+    m_macs = static_cast<std::uint64_t>(m_out_h) * m_out_w * m_cout * 9 * m_cin;
+
+    // U = G' g G'^T per (output channel, input channel), stored [e][o][c] and packed per e.
+    static constexpr int kG[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
+    std::vector<std::int16_t> u(kElements * m_cout * m_cin);
+    for (std::size_t o = 0; o < m_cout; ++o) {
+      for (std::size_t c = 0; c < m_cin; ++c) {
+        int g[3][3];
+        for (int ky = 0; ky < 3; ++ky) {
+          for (int kx = 0; kx < 3; ++kx) {
+            g[ky][kx] = d.weights[((o * 3 + static_cast<std::size_t>(ky)) * 3 + static_cast<std::size_t>(kx)) * m_cin + c];
+          }
+        }
+        int t[4][3] = {};
+        for (int i = 0; i < 4; ++i) {
+          for (int kx = 0; kx < 3; ++kx) {
+            for (int ky = 0; ky < 3; ++ky) {
+              t[i][kx] += kG[i][ky] * g[ky][kx];
+            }
+          }
+        }
+        for (int i = 0; i < 4; ++i) {
+          for (int j = 0; j < 4; ++j) {
+            int v = 0;
+            for (int kx = 0; kx < 3; ++kx) {
+              v += t[i][kx] * kG[j][kx];
+            }
+            u[(static_cast<std::size_t>(i * 4 + j) * m_cout + o) * m_cin + c] = static_cast<std::int16_t>(v);
+          }
+        }
+      }
+    }
+    m_plane_packed = k.wino_packed_size(m_cout, m_cin);
+    m_packed = AlignedBuffer(kElements * m_plane_packed);
+    for (std::size_t e = 0; e < kElements; ++e) {
+      k.wino_pack(m_cout, m_cin, u.data() + e * m_cout * m_cin, m_packed.data() + e * m_plane_packed);
+    }
+    m_bias.assign(m_cout_p, 0);
+    m_scale.assign(m_cout_p, 0.0f);
+    for (std::size_t o = 0; o < m_cout; ++o) {
+      m_bias[o] = d.bias[o];
+      m_scale[o] = requant_scale(d.input.scale, d.weight_scales[o], d.output.scale);
+    }
+
+    // GEMM tasks: MR tile rows x a chunk of output channels whose packed plane stays in L2.
+    const std::size_t block_bytes = k.wino_packed_size(k.wino_nr, m_cin);
+    const std::size_t blocks = div_up(m_cout, k.wino_nr);
+    std::size_t chunk_blocks = std::max<std::size_t>(1, (128 * 1024) / std::max<std::size_t>(1, block_bytes));
+    chunk_blocks = std::min(chunk_blocks, blocks);
+    m_n_chunk = chunk_blocks * k.wino_nr;
+    m_n_chunks = div_up(m_cout, m_n_chunk);
+    m_m_tiles = div_up(m_tiles, k.wino_mr);
+    m_v_bytes = round_up(kElements * m_tiles * m_cin_v * 2, 64);
+  }
+
+  void setup(const OpBuffers& b) override {
+    m_input = b.input;
+    m_input_stride = b.input_stride;
+    m_output = b.output;
+    m_output_stride = b.output_stride;
+    m_v = static_cast<std::int16_t*>(b.scratch);
+    m_m = reinterpret_cast<std::int32_t*>(static_cast<std::uint8_t*>(b.scratch) + m_v_bytes);
+  }
+
+  [[nodiscard]] std::size_t phase_count() const override { return 3; }
+
+  [[nodiscard]] std::size_t tile_count(std::size_t phase) const override {
+    return phase == 1 ? kElements * m_n_chunks * m_m_tiles : m_tiles_h * m_row_pieces;
+  }
+
+  void run_tiles(std::size_t phase, std::size_t begin, std::size_t end) override {
+    if (phase == 0) {
+      for (std::size_t task = begin; task < end; ++task) {
+        const std::size_t ty = task / m_row_pieces;
+        const std::size_t tx0 = task % m_row_pieces * kTilesPerTask;
+        WinoInputArgs a;
+        a.input = m_input;
+        a.input_stride = m_input_stride;
+        a.in_h = m_g.in_h;
+        a.in_w = m_g.in_w;
+        a.y0 = 2 * static_cast<int>(ty) - m_g.pad_top;
+        a.x0 = 2 * static_cast<int>(tx0) - m_g.pad_left;
+        a.tiles = std::min(kTilesPerTask, m_tiles_w - tx0);
+        a.channels = m_cin;
+        a.zero_point = m_izp;
+        a.v = m_v + (ty * m_tiles_w + tx0) * m_cin_v;
+        a.plane_stride = m_tiles * m_cin_v;
+        a.row_stride = m_cin_v;
+        m_kernels.wino_input(a);
+      }
+      return;
+    }
+    if (phase == 1) {
+      const std::size_t mr = m_kernels.wino_mr;
+      for (std::size_t t = begin; t < end; ++t) {
+        const std::size_t e = t / (m_n_chunks * m_m_tiles);
+        const std::size_t rem = t % (m_n_chunks * m_m_tiles);
+        const std::size_t n0 = rem / m_m_tiles * m_n_chunk;
+        const std::size_t m0 = rem % m_m_tiles * mr;
+        WinoGemmArgs a;
+        a.mr = std::min(mr, m_tiles - m0);
+        a.nc = std::min(m_n_chunk, m_cout - n0);
+        a.kc = m_cin;
+        a.a = m_v + (e * m_tiles + m0) * m_cin_v;
+        a.a_stride = m_cin_v;
+        a.packed_u = m_packed.data() + e * m_plane_packed + n0 / m_kernels.wino_nr * m_kernels.wino_packed_size(m_kernels.wino_nr, m_cin);
+        a.c = m_m + (e * m_tiles + m0) * m_cout_p + n0;
+        a.c_stride = m_cout_p;
+        m_kernels.wino_gemm(a);
+      }
+      return;
+    }
+    for (std::size_t task = begin; task < end; ++task) {
+      const std::size_t ty = task / m_row_pieces;
+      const std::size_t tx0 = task % m_row_pieces * kTilesPerTask;
+      WinoOutputArgs a;
+      a.m = m_m + (ty * m_tiles_w + tx0) * m_cout_p;
+      a.plane_stride = m_tiles * m_cout_p;
+      a.row_stride = m_cout_p;
+      a.tiles = std::min(kTilesPerTask, m_tiles_w - tx0);
+      a.channels = m_cout;
+      a.bias = m_bias.data();
+      a.scale = m_scale.data();
+      a.rq = m_rq;
+      a.output = m_output + (2 * ty * m_out_w + 2 * tx0) * m_output_stride;
+      a.output_stride = m_output_stride;
+      a.out_w = m_out_w - 2 * tx0;
+      a.row_pitch = m_out_w;
+      a.rows = std::min<std::size_t>(2, m_out_h - 2 * ty);
+      m_kernels.wino_output(a);
+    }
+  }
+
+  [[nodiscard]] std::size_t scratch_bytes() const override {
+    return m_v_bytes + kElements * m_tiles * m_cout_p * 4 + kBufferSlack;
+  }
+  [[nodiscard]] std::uint64_t macs() const override { return m_macs; }
+  [[nodiscard]] const char* kind() const override { return "conv3x3"; }
+
+private:
+  const KernelSet& m_kernels;
+  ref::ConvGeometry m_g;
+  std::size_t m_cin = 0, m_cout = 0, m_out_h = 0, m_out_w = 0;
+  // Transform tasks: up to kTilesPerTask tiles of one tile row (enough tasks for every thread
+  // even on 14x14 maps, where a whole row per task split 7 rows 4:3 over two threads).
+  static constexpr std::size_t kTilesPerTask = 4;
+  std::size_t m_tiles_h = 0, m_tiles_w = 0, m_tiles = 0, m_row_pieces = 0, m_cin_v = 0, m_cout_p = 0;
+  std::size_t m_plane_packed = 0, m_n_chunk = 0, m_n_chunks = 0, m_m_tiles = 0, m_v_bytes = 0;
+  std::uint64_t m_macs = 0;
+  std::int32_t m_izp = 0;
+  RequantParams m_rq;
+  AlignedBuffer m_packed;
+  std::vector<std::int32_t> m_bias;
+  std::vector<float> m_scale;
+  const std::int8_t* m_input = nullptr;
+  std::size_t m_input_stride = 0;
+  std::int8_t* m_output = nullptr;
+  std::size_t m_output_stride = 0;
+  std::int16_t* m_v = nullptr;
+  std::int32_t* m_m = nullptr;
+};
+
+// Below this many 2x2 tiles the transformed weights (16/9 of the direct path's, re-read for
+// every MR rows) cost more than the multiplies saved: ResNet-50's 7x7x512 layers (16 tiles)
+// ran at 1.87 ms against 1.7 ms direct, its 14x14x256 layers (49 tiles) at 1.07 ms against 1.7.
+constexpr std::size_t kMinTiles = 32;
+
+std::size_t winograd_tiles(const ref::ConvGeometry& g) {
+  return div_up(static_cast<std::size_t>(std::max(g.out_h(), 0)), 2) *
+         div_up(static_cast<std::size_t>(std::max(g.out_w(), 0)), 2);
+}
+
+} // namespace
+
+bool winograd_applies(const ConvDesc& d, const KernelSet& k) {
+  const ref::ConvGeometry& g = d.geometry;
+  return k.wino_gemm != nullptr && k.wino_input != nullptr && k.wino_output != nullptr &&
+         k.wino_pack != nullptr && g.groups == 1 && g.kernel_h == 3 && g.kernel_w == 3 &&
+         g.stride_h == 1 && g.stride_w == 1 && g.in_c >= 16 && g.out_c >= 16 &&
+         winograd_tiles(g) >= kMinTiles &&
+         g.in_c <= kWinogradMaxChannels && winograd_enabled();
+}
+
+std::unique_ptr<Operator> create_winograd_conv(const ConvDesc& desc, const KernelSet& kernels) {
+  return std::make_unique<WinogradConv>(desc, kernels);
+}
+
+} // namespace es::kernels

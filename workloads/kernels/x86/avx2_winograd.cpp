@@ -1,0 +1,234 @@
+// AVX2 Winograd F(2x2, 3x3) stages (compiled with -mavx2 -mfma, like avx2.cpp). The algebra,
+// the exactness argument and the data layout are in winograd.hpp; here only the SIMD.
+//
+// wino_input:  16 channels per step: the 4x4 window's pixels widened to int16, Z_in subtracted
+//              (|d| <= 255), B^T d B with 32 int16 add/sub (|V| <= 1020, no wrap).
+// wino_gemm:   s16s16s32_gemm_3x32c2__avx2: the IGEMM's 3x32 register tile (12 accumulators,
+//              one vpbroadcastd per row and channel pair, weights as memory operands), plain
+//              int16 rows in and int32 rows out (no bias, no requantization).
+// wino_output: 8 channels per vector: A^T M A (int32, wrapping), an arithmetic shift by 2 (exact:
+//              the sum is 4 * the true accumulator), + bias, then the IGEMM's fp32 epilogue
+//              (vcvtdq2ps, vmulps, clamp above, vcvtps2dq, saturating packs + Z_out, clamp below).
+#include "workloads/kernels/microkernels.hpp"
+#include "workloads/kernels/x86/avx2_shared.hpp"
+
+#include <immintrin.h>
+
+#include <cstring>
+
+namespace es::kernels::avx2 {
+namespace {
+
+constexpr std::size_t kWinoMr = 3;
+constexpr std::size_t kWinoNr = 32;
+
+std::size_t wino_block_bytes(std::size_t kc) { return (kc + 1) / 2 * kWinoNr * 4; }
+
+std::size_t wino_packed_size(std::size_t nc, std::size_t kc) {
+  return (nc + kWinoNr - 1) / kWinoNr * wino_block_bytes(kc);
+}
+
+// Blocks of 32 output channels: [kc pairs][32 channels][2] int16, zero beyond nc and kc.
+void wino_pack(std::size_t nc, std::size_t kc, const std::int16_t* u, void* packed) {
+  const std::size_t pairs = (kc + 1) / 2;
+  auto* out = static_cast<std::int16_t*>(packed);
+  for (std::size_t n0 = 0; n0 < nc; n0 += kWinoNr) {
+    std::int16_t* w = out + n0 / kWinoNr * pairs * kWinoNr * 2;
+    std::memset(w, 0, wino_block_bytes(kc));
+    for (std::size_t j = 0; j < kWinoNr && n0 + j < nc; ++j) {
+      for (std::size_t k = 0; k < kc; ++k) {
+        w[((k / 2) * kWinoNr + j) * 2 + k % 2] = u[(n0 + j) * kc + k];
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Input transform
+
+inline __m256i load_d(const std::int8_t* p, __m256i zp) {
+  return _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), zp);
+}
+
+void wino_input(const WinoInputArgs& a) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kWinograd);
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.zero_point));
+  const __m256i zero = _mm256_setzero_si256();
+  bool row_in[4];
+  const std::int8_t* row_ptr[4];
+  for (int i = 0; i < 4; ++i) {
+    const int y = a.y0 + i;
+    row_in[i] = y >= 0 && y < a.in_h;
+    row_ptr[i] = row_in[i] ? a.input + static_cast<std::size_t>(y) * static_cast<std::size_t>(a.in_w) * a.input_stride
+                           : nullptr;
+  }
+  for (std::size_t t = 0; t < a.tiles; ++t) {
+    const int xl = a.x0 + 2 * static_cast<int>(t);
+    bool col_in[4];
+    for (int j = 0; j < 4; ++j) {
+      col_in[j] = xl + j >= 0 && xl + j < a.in_w;
+    }
+    std::int16_t* v = a.v + t * a.row_stride;
+    for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
+      // r = B^T d (over rows i), one column j at a time, then V = r B (over columns).
+      __m256i r[4][4];
+      for (int j = 0; j < 4; ++j) {
+        __m256i d[4];
+        for (int i = 0; i < 4; ++i) {
+          d[i] = row_in[i] && col_in[j]
+                     ? load_d(row_ptr[i] + static_cast<std::size_t>(xl + j) * a.input_stride + c0, zp)
+                     : zero;
+        }
+        r[0][j] = _mm256_sub_epi16(d[0], d[2]);
+        r[1][j] = _mm256_add_epi16(d[1], d[2]);
+        r[2][j] = _mm256_sub_epi16(d[2], d[1]);
+        r[3][j] = _mm256_sub_epi16(d[1], d[3]);
+      }
+      for (int i = 0; i < 4; ++i) {
+        std::int16_t* o = v + static_cast<std::size_t>(i * 4) * a.plane_stride + c0;
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_sub_epi16(r[i][0], r[i][2]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + a.plane_stride), _mm256_add_epi16(r[i][1], r[i][2]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 2 * a.plane_stride), _mm256_sub_epi16(r[i][2], r[i][1]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 3 * a.plane_stride), _mm256_sub_epi16(r[i][1], r[i][3]));
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// GEMM: int16 rows x packed int16 -> int32 rows.
+
+inline __m256i bcast_pair(const std::int16_t* p) {
+  std::int32_t v = 0;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+template <std::size_t kRows>
+void wgemm_block(const WinoGemmArgs& a, const std::int16_t* w, std::size_t pairs, std::int32_t* c) {
+  __m256i acc[kRows][4];
+  #pragma GCC unroll 4
+  for (std::size_t r = 0; r < kRows; ++r) {
+    #pragma GCC unroll 4
+    for (std::size_t j = 0; j < 4; ++j) {
+      acc[r][j] = _mm256_setzero_si256();
+    }
+  }
+  const std::int16_t* rows[kRows];
+  #pragma GCC unroll 4
+  for (std::size_t r = 0; r < kRows; ++r) {
+    rows[r] = a.a + r * a.a_stride;
+  }
+  for (std::size_t k = 0; k < pairs; ++k, w += 2 * kWinoNr) {
+    #pragma GCC unroll 4
+    for (std::size_t r = 0; r < kRows; ++r) {
+      const __m256i v = bcast_pair(rows[r] + 2 * k);
+      #pragma GCC unroll 4
+      for (std::size_t j = 0; j < 4; ++j) {
+        const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16 * j));
+        acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(v, b));
+      }
+    }
+  }
+  #pragma GCC unroll 4
+  for (std::size_t r = 0; r < kRows; ++r) {
+    #pragma GCC unroll 4
+    for (std::size_t j = 0; j < 4; ++j) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * a.c_stride + 8 * j), acc[r][j]);
+    }
+  }
+}
+
+void wino_gemm(const WinoGemmArgs& a) {
+  const std::size_t pairs = (a.kc + 1) / 2;
+  const std::size_t block_elems = pairs * kWinoNr * 2;
+  const auto* w = static_cast<const std::int16_t*>(a.packed_u);
+  for (std::size_t n0 = 0; n0 < a.nc; n0 += kWinoNr, w += block_elems) {
+    if (a.mr >= 3) {
+      wgemm_block<3>(a, w, pairs, a.c + n0);
+    } else if (a.mr == 2) {
+      wgemm_block<2>(a, w, pairs, a.c + n0);
+    } else {
+      wgemm_block<1>(a, w, pairs, a.c + n0);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Output transform and requantization
+
+inline __m256i quant8_upper(__m256i acc, __m256 scale, __m256 hi) {
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale), hi));
+}
+
+inline void store_bytes(std::int8_t* dst, __m128i v, std::size_t n) {
+  if (n >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), v);
+    return;
+  }
+  alignas(16) std::int8_t tmp[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
+  std::memcpy(dst, tmp, n);
+}
+
+void wino_output(const WinoOutputArgs& a) {
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(a.rq.output_max - a.rq.output_zero_point));
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.rq.output_zero_point));
+  const __m128i out_min = _mm_set1_epi8(static_cast<char>(a.rq.output_min));
+  for (std::size_t t = 0; t < a.tiles; ++t) {
+    const std::size_t ox = 2 * t;
+    const std::size_t cols = a.out_w - ox < 2 ? a.out_w - ox : 2;
+    const std::int32_t* m = a.m + t * a.row_stride;
+    for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
+      __m256i q[2][2][2]; // [output row][output column][8-channel half]
+      for (std::size_t h = 0; h < 2; ++h) {
+        const std::size_t c = c0 + 8 * h;
+        __m256i s[2][4]; // s = A^T M (over rows)
+        for (std::size_t j = 0; j < 4; ++j) {
+          const auto* p = m + j * a.plane_stride + c;
+          const __m256i m0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+          const __m256i m1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 4 * a.plane_stride));
+          const __m256i m2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 8 * a.plane_stride));
+          const __m256i m3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 12 * a.plane_stride));
+          const __m256i m12 = _mm256_sub_epi32(m1, m2);
+          s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m2);
+          s[1][j] = _mm256_sub_epi32(m12, m3);
+        }
+        const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bias + c));
+        const __m256 scale = _mm256_loadu_ps(a.scale + c);
+        for (std::size_t i = 0; i < 2; ++i) {
+          const __m256i y0 = _mm256_add_epi32(_mm256_add_epi32(s[i][0], s[i][1]), s[i][2]);
+          const __m256i y1 = _mm256_sub_epi32(_mm256_sub_epi32(s[i][1], s[i][2]), s[i][3]);
+          q[i][0][h] = quant8_upper(_mm256_add_epi32(_mm256_srai_epi32(y0, 2), bias), scale, hi);
+          q[i][1][h] = quant8_upper(_mm256_add_epi32(_mm256_srai_epi32(y1, 2), bias), scale, hi);
+        }
+      }
+      const std::size_t n = a.channels - c0 < 16 ? a.channels - c0 : 16;
+      for (std::size_t i = 0; i < a.rows; ++i) {
+        for (std::size_t j = 0; j < cols; ++j) {
+          // [0-3, 8-11 | 4-7, 12-15] -> bytes 0-15 in order (as the IGEMM epilogue).
+          const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q[i][j][0], q[i][j][1]), zp);
+          const __m256i p8 = _mm256_packs_epi16(p16, p16);
+          const __m128i bytes = _mm_max_epi8(
+              _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
+          store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0, bytes, n);
+        }
+      }
+    }
+  }
+}
+
+} // namespace
+
+void add_winograd(KernelSet& set) {
+  set.wino_name = "s16s16s32_gemm_3x32c2__avx2 (winograd f2x2 3x3)";
+  set.wino_mr = kWinoMr;
+  set.wino_nr = kWinoNr;
+  set.wino_packed_size = wino_packed_size;
+  set.wino_pack = wino_pack;
+  set.wino_input = wino_input;
+  set.wino_gemm = wino_gemm;
+  set.wino_output = wino_output;
+}
+
+} // namespace es::kernels::avx2
