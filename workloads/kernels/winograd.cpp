@@ -85,14 +85,14 @@ public:
       m_scale[o] = requant_scale(d.input.scale, d.weight_scales[o], d.output.scale);
     }
 
-    // GEMM tasks: MR tile rows x a chunk of output channels whose packed plane stays in L2.
-    const std::size_t block_bytes = k.wino_packed_size(k.wino_nr, m_cin);
-    const std::size_t blocks = div_up(m_cout, k.wino_nr);
-    std::size_t chunk_blocks = std::max<std::size_t>(1, (128 * 1024) / std::max<std::size_t>(1, block_bytes));
-    chunk_blocks = std::min(chunk_blocks, blocks);
-    m_n_chunk = chunk_blocks * k.wino_nr;
-    m_n_chunks = div_up(m_cout, m_n_chunk);
+    // GEMM tasks: one packed block of wino_nr output channels (C_in x 32 int16: 4-32 KB, L1
+    // resident) against a group of MR-row tiles that stream past it. Looping the blocks inside
+    // the MR rows instead re-read every block from L2 for every 3 rows (0.67 bytes per MAC; the
+    // 28x28x128 layer ran its GEMMs at 49 GMAC/s that way).
+    m_block_packed = k.wino_packed_size(k.wino_nr, m_cin);
+    m_n_blocks = div_up(m_cout, k.wino_nr);
     m_m_tiles = div_up(m_tiles, k.wino_mr);
+    m_m_groups = div_up(m_m_tiles, kMTilesPerTask);
     m_v_bytes = round_up(kElements * m_tiles * m_cin_v * 2, 64);
   }
 
@@ -108,7 +108,7 @@ public:
   [[nodiscard]] std::size_t phase_count() const override { return 3; }
 
   [[nodiscard]] std::size_t tile_count(std::size_t phase) const override {
-    return phase == 1 ? kElements * m_n_chunks * m_m_tiles : m_tiles_h * m_row_pieces;
+    return phase == 1 ? kElements * m_n_blocks * m_m_groups : m_tiles_h * m_row_pieces;
   }
 
   void run_tiles(std::size_t phase, std::size_t begin, std::size_t end) override {
@@ -136,20 +136,24 @@ public:
     if (phase == 1) {
       const std::size_t mr = m_kernels.wino_mr;
       for (std::size_t t = begin; t < end; ++t) {
-        const std::size_t e = t / (m_n_chunks * m_m_tiles);
-        const std::size_t rem = t % (m_n_chunks * m_m_tiles);
-        const std::size_t n0 = rem / m_m_tiles * m_n_chunk;
-        const std::size_t m0 = rem % m_m_tiles * mr;
-        WinoGemmArgs a;
-        a.mr = std::min(mr, m_tiles - m0);
-        a.nc = std::min(m_n_chunk, m_cout - n0);
-        a.kc = m_cin;
-        a.a = m_v + (e * m_tiles + m0) * m_cin_v;
-        a.a_stride = m_cin_v;
-        a.packed_u = m_packed.data() + e * m_plane_packed + n0 / m_kernels.wino_nr * m_kernels.wino_packed_size(m_kernels.wino_nr, m_cin);
-        a.c = m_m + (e * m_tiles + m0) * m_cout_p + n0;
-        a.c_stride = m_cout_p;
-        m_kernels.wino_gemm(a);
+        const std::size_t e = t / (m_n_blocks * m_m_groups);
+        const std::size_t rem = t % (m_n_blocks * m_m_groups);
+        const std::size_t block = rem / m_m_groups;
+        const std::size_t n0 = block * m_kernels.wino_nr;
+        const std::size_t mt_end = std::min(m_m_tiles, (rem % m_m_groups + 1) * kMTilesPerTask);
+        for (std::size_t mt = rem % m_m_groups * kMTilesPerTask; mt < mt_end; ++mt) {
+          const std::size_t m0 = mt * mr;
+          WinoGemmArgs a;
+          a.mr = std::min(mr, m_tiles - m0);
+          a.nc = std::min<std::size_t>(m_kernels.wino_nr, m_cout - n0);
+          a.kc = m_cin;
+          a.a = m_v + (e * m_tiles + m0) * m_cin_v;
+          a.a_stride = m_cin_v;
+          a.packed_u = m_packed.data() + e * m_plane_packed + block * m_block_packed;
+          a.c = m_m + (e * m_tiles + m0) * m_cout_p + n0;
+          a.c_stride = m_cout_p;
+          m_kernels.wino_gemm(a);
+        }
       }
       return;
     }
@@ -188,7 +192,9 @@ private:
   // even on 14x14 maps, where a whole row per task split 7 rows 4:3 over two threads).
   static constexpr std::size_t kTilesPerTask = 4;
   std::size_t m_tiles_h = 0, m_tiles_w = 0, m_tiles = 0, m_row_pieces = 0, m_cin_v = 0, m_cout_p = 0;
-  std::size_t m_plane_packed = 0, m_n_chunk = 0, m_n_chunks = 0, m_m_tiles = 0, m_v_bytes = 0;
+  static constexpr std::size_t kMTilesPerTask = 8;
+  std::size_t m_plane_packed = 0, m_block_packed = 0, m_n_blocks = 0, m_m_tiles = 0, m_m_groups = 0;
+  std::size_t m_v_bytes = 0;
   std::uint64_t m_macs = 0;
   std::int32_t m_izp = 0;
   RequantParams m_rq;
@@ -203,10 +209,12 @@ private:
   std::int32_t* m_m = nullptr;
 };
 
-// Below this many 2x2 tiles the transformed weights (16/9 of the direct path's, re-read for
-// every MR rows) cost more than the multiplies saved: ResNet-50's 7x7x512 layers (16 tiles)
-// ran at 1.87 ms against 1.7 ms direct, its 14x14x256 layers (49 tiles) at 1.07 ms against 1.7.
-constexpr std::size_t kMinTiles = 32;
+// Smallest map Winograd is used on. Tiny maps pay the transforms and the transformed weights
+// (16/9 of the direct path's bytes, read once per inference) for few multiplies saved. 16 tiles
+// is the smallest measured win: ResNet-50's 7x7x512 layers (16 tiles, 23 % of each tile wasted
+// on the 7th row and column) took 1.47-1.60 ms against 1.78-1.93 ms direct (1 thread, 3
+// interleaved runs). Smaller maps are not measured and stay direct.
+constexpr std::size_t kMinTiles = 16;
 
 std::size_t winograd_tiles(const ref::ConvGeometry& g) {
   return div_up(static_cast<std::size_t>(std::max(g.out_h(), 0)), 2) *

@@ -230,6 +230,7 @@ TEST_P(OpsTest, Conv3x3Stride1Winograd) {
   // Shapes create_conv() itself sends to Winograd (>= 32 tiles): many tiles and channel chunks.
   check_conv(*k, ConvCase{28, 28, 128, 96, 3, 1, 1, 1, -128, 2}, seed++);
   check_conv(*k, ConvCase{11, 13, 17, 33, 3, 1, 1, 1, 100, -7}, seed++);
+  check_conv(*k, ConvCase{7, 7, 512, 40, 3, 1, 1, 1, -128, 0}, seed++); // ResNet-50 stage 5 (16 tiles)
   check_conv(*k, ConvCase{14, 14, 256, 70, 3, 1, 1, 1, -5, 5}, seed++);
 }
 
