@@ -7,6 +7,7 @@
 //   flip needed. Packed block: [16 int32 bias'][ks x kc4/4 x (16 outputs x 4 int8)][16 float],
 //   kc4 = round_up(kc, 4). A rows may be read up to 12 bytes past kc4 (values unused).
 #include "workloads/kernels/arm/neon_shared.hpp"
+#include "workloads/kernels/pack_c4.hpp"
 
 #include <arm_neon.h>
 
@@ -21,42 +22,14 @@ constexpr std::size_t kNr = 16;
 
 std::size_t round4(std::size_t v) { return (v + 3) / 4 * 4; }
 
-std::size_t gemm_block_bytes(std::size_t kc, std::size_t ks) {
-  return kNr * 4 + ks * round4(kc) * kNr + kNr * 4;
-}
+// Packing: pack_c4.hpp (shared with the other c4 paths; fold 0 for signed activations).
+std::size_t gemm_block_bytes(std::size_t kc, std::size_t ks) { return c4_block_bytes(kNr, kc, ks); }
 
 std::size_t gemm_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
-  return (nc + kNr - 1) / kNr * gemm_block_bytes(kc, ks);
+  return c4_packed_size(kNr, nc, kc, ks);
 }
 
-void gemm_pack(const GemmPackArgs& args, void* packed) {
-  auto* out = static_cast<unsigned char*>(packed);
-  const std::size_t kc4 = round4(args.kc);
-  const std::size_t block = gemm_block_bytes(args.kc, args.ks);
-  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr) {
-    std::memset(out, 0, block);
-    std::int32_t bias[kNr] = {};
-    float scale[kNr] = {};
-    auto* w = reinterpret_cast<std::int8_t*>(out + kNr * 4);
-    for (std::size_t j = 0; j < kNr && n0 + j < args.nc; ++j) {
-      const std::int8_t* src = args.weights + (n0 + j) * args.ks * args.kc;
-      std::int32_t sum = 0;
-      for (std::size_t t = 0; t < args.ks; ++t) {
-        for (std::size_t k = 0; k < args.kc; ++k) {
-          const std::int8_t v = src[t * args.kc + k];
-          sum += v;
-          // [t][k / 4][output j][k % 4]
-          w[((t * kc4 + k) / 4 * kNr + j) * 4 + k % 4] = v;
-        }
-      }
-      bias[j] = args.bias[n0 + j] - args.input_zero_point * sum;
-      scale[j] = args.scale[n0 + j];
-    }
-    std::memcpy(out, bias, sizeof bias);
-    std::memcpy(out + block - kNr * 4, scale, sizeof scale);
-    out += block;
-  }
-}
+void gemm_pack(const GemmPackArgs& args, void* packed) { c4_pack(kNr, 0, args, packed); }
 
 struct Acc {
   int32x4_t v[kMr][4];

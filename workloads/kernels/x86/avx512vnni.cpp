@@ -7,6 +7,7 @@
 //   (q ^ 0x80 = q + 128) and the packing folds -(Z_in + 128) * sum(w) into the bias.
 //   Packed block: [32 int32 bias'][ks x kc4/4 x (32 outputs x 4 int8)][32 float].
 //   Epilogue: cvtdq2ps, mulps, clamp, cvtps2dq (ties to even), +Z, vpmovsdb, masked store.
+#include "workloads/kernels/pack_c4.hpp"
 #include "workloads/kernels/peak.hpp"
 #include "workloads/kernels/x86/avx2_shared.hpp"
 
@@ -23,42 +24,14 @@ constexpr std::size_t kNr = 32;
 
 std::size_t round4(std::size_t v) { return (v + 3) / 4 * 4; }
 
-std::size_t gemm_block_bytes(std::size_t kc, std::size_t ks) {
-  return kNr * 4 + ks * round4(kc) * kNr + kNr * 4;
-}
+// Packing: pack_c4.hpp (shared with the other c4 paths; fold 128 for u8-flipped activations).
+std::size_t gemm_block_bytes(std::size_t kc, std::size_t ks) { return c4_block_bytes(kNr, kc, ks); }
 
 std::size_t gemm_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
-  return (nc + kNr - 1) / kNr * gemm_block_bytes(kc, ks);
+  return c4_packed_size(kNr, nc, kc, ks);
 }
 
-void gemm_pack(const GemmPackArgs& args, void* packed) {
-  auto* out = static_cast<unsigned char*>(packed);
-  const std::size_t kc4 = round4(args.kc);
-  const std::size_t block = gemm_block_bytes(args.kc, args.ks);
-  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr) {
-    std::memset(out, 0, block);
-    std::int32_t bias[kNr] = {};
-    float scale[kNr] = {};
-    auto* w = reinterpret_cast<std::int8_t*>(out + kNr * 4);
-    for (std::size_t j = 0; j < kNr && n0 + j < args.nc; ++j) {
-      const std::int8_t* src = args.weights + (n0 + j) * args.ks * args.kc;
-      std::int32_t sum = 0;
-      for (std::size_t t = 0; t < args.ks; ++t) {
-        for (std::size_t k = 0; k < args.kc; ++k) {
-          const std::int8_t v = src[t * args.kc + k];
-          sum += v;
-          // [t][k / 4][output j (0-15 first zmm, 16-31 second)][k % 4]
-          w[((t * kc4 + k) / 4 * kNr + j) * 4 + k % 4] = v;
-        }
-      }
-      bias[j] = args.bias[n0 + j] - (args.input_zero_point + 128) * sum;
-      scale[j] = args.scale[n0 + j];
-    }
-    std::memcpy(out, bias, sizeof bias);
-    std::memcpy(out + block - kNr * 4, scale, sizeof scale);
-    out += block;
-  }
-}
+void gemm_pack(const GemmPackArgs& args, void* packed) { c4_pack(kNr, 128, args, packed); }
 
 inline __m512i bcast4(const std::uint8_t* p) {
   std::int32_t v = 0;
