@@ -40,8 +40,12 @@ inline constexpr int kWinogradMaxChannels = 1841;
 /// worth running with them (and EDGESOAK_WINOGRAD is not "0").
 [[nodiscard]] bool winograd_applies(const ConvDesc& desc, const KernelSet& kernels);
 
-/// Builds the Winograd operator (call only when winograd_applies()).
-[[nodiscard]] std::unique_ptr<Operator> create_winograd_conv(const ConvDesc& desc,
-                                                             const KernelSet& kernels);
+/// How the three stages are scheduled: kFused runs all of them per tile row (small weights),
+/// kPhased runs each over the whole map with a barrier between; kAuto picks by weight size.
+enum class WinogradSchedule : std::uint8_t { kAuto, kFused, kPhased };
+
+/// Builds the Winograd operator (call only when winograd_applies(); tests force a schedule).
+[[nodiscard]] std::unique_ptr<Operator> create_winograd_conv(
+    const ConvDesc& desc, const KernelSet& kernels, WinogradSchedule schedule = WinogradSchedule::kAuto);
 
 } // namespace es::kernels

@@ -37,9 +37,23 @@ std::string describe(const ConvCase& c) {
 
 // Runs one convolution on `kernels` and on the oracle; expects identical bytes.
 // `force_winograd`: build the Winograd operator directly (where the ISA has one) even for shapes
-// create_conv() would run direct (tiny maps), so every edge of the tiling is exercised.
+// create_conv() would run direct (tiny maps), so every edge of the tiling is exercised, once
+// per schedule (fused and phased).
+void check_conv_once(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc,
+                     bool force_winograd, WinogradSchedule schedule);
+
 void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc = false,
                 bool force_winograd = false) {
+  if (!force_winograd || kernels.wino_gemm == nullptr) {
+    check_conv_once(kernels, c, seed, fc, false, WinogradSchedule::kAuto);
+    return;
+  }
+  check_conv_once(kernels, c, seed, fc, true, WinogradSchedule::kFused);
+  check_conv_once(kernels, c, seed, fc, true, WinogradSchedule::kPhased);
+}
+
+void check_conv_once(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc,
+                     bool force_winograd, WinogradSchedule schedule) {
   std::mt19937 rng(seed);
   ref::ConvGeometry g;
   g.in_h = c.in_h;
@@ -79,8 +93,8 @@ void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed,
   d.fully_connected = fc;
   auto op = create_conv(d, kernels);
   ASSERT_TRUE(op.ok()) << op.error().message;
-  if (force_winograd && kernels.wino_gemm != nullptr) {
-    op = Result<std::unique_ptr<Operator>>(create_winograd_conv(d, kernels));
+  if (force_winograd) {
+    op = Result<std::unique_ptr<Operator>>(create_winograd_conv(d, kernels, schedule));
   }
 
   const std::size_t out_n = static_cast<std::size_t>(g.out_h()) * g.out_w() * c.out_c;
@@ -113,7 +127,9 @@ void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed,
       const std::int8_t a = actual[p * stride + 2 + oc];
       saturated += (e == 127 || e == -128) ? 1 : 0;
       if (e != a && mismatches++ < 5) {
-        ADD_FAILURE() << to_string(kernels.isa) << " " << describe(c) << ": pixel " << p << " channel "
+        ADD_FAILURE() << to_string(kernels.isa)
+                      << (force_winograd ? (schedule == WinogradSchedule::kFused ? " winograd-fused" : " winograd-phased") : "")
+                      << " " << describe(c) << ": pixel " << p << " channel "
                       << oc << " expected " << int(e) << " got " << int(a);
       }
     }
@@ -229,6 +245,7 @@ TEST_P(OpsTest, Conv3x3Stride1Winograd) {
   check_conv(*k, ConvCase{10, 9, 32, 48, 3, 1, 1, 1, 3, -100, 1.0f, Activation::kRelu6}, seed++, false, true);
   // Shapes create_conv() itself sends to Winograd (>= 32 tiles): many tiles and channel chunks.
   check_conv(*k, ConvCase{28, 28, 128, 96, 3, 1, 1, 1, -128, 2}, seed++);
+  check_conv(*k, ConvCase{20, 17, 64, 64, 3, 1, 1, 1, 9, -9}, seed++);    // fused (small weights)
   check_conv(*k, ConvCase{11, 13, 17, 33, 3, 1, 1, 1, 100, -7}, seed++);
   check_conv(*k, ConvCase{7, 7, 512, 40, 3, 1, 1, 1, -128, 0}, seed++); // ResNet-50 stage 5 (16 tiles)
   check_conv(*k, ConvCase{14, 14, 256, 70, 3, 1, 1, 1, -5, 5}, seed++);
