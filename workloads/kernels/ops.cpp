@@ -75,8 +75,13 @@ public:
     // Pack each group's weights once. The OHWI layout of one group is exactly [nc][ks][kc];
     // in im2col mode the same bytes read as [nc][1][ks*kc].
     const std::vector<float> scales = channel_scales(d);
-    m_group_packed = k.gemm_packed_size(m_cout_g, m_kc, m_ks);
-    m_block_packed = k.gemm_packed_size(k.nr, m_kc, m_ks);
+    // A single output row (fully connected) is bound by reading the weights: the set's GEMV
+    // path, when it has one, uses its own (smaller) packing.
+    m_gemv = m_m == 1 && k.gemv != nullptr;
+    const GemmPackedSizeFn packed_size = m_gemv ? k.gemv_packed_size : k.gemm_packed_size;
+    const GemmPackFn pack = m_gemv ? k.gemv_pack : k.gemm_pack;
+    m_group_packed = packed_size(m_cout_g, m_kc, m_ks);
+    m_block_packed = packed_size(k.nr, m_kc, m_ks);
     m_packed = AlignedBuffer(m_group_packed * static_cast<std::size_t>(m_g.groups));
     for (int g = 0; g < m_g.groups; ++g) {
       GemmPackArgs p;
@@ -87,7 +92,7 @@ public:
       p.bias = d.bias + static_cast<std::size_t>(g) * m_cout_g;
       p.scale = scales.data() + static_cast<std::size_t>(g) * m_cout_g;
       p.input_zero_point = m_izp;
-      k.gemm_pack(p, m_packed.data() + static_cast<std::size_t>(g) * m_group_packed);
+      pack(p, m_packed.data() + static_cast<std::size_t>(g) * m_group_packed);
     }
 
     // Padding row: Z_in in the A format.
@@ -211,7 +216,7 @@ public:
       a.c = m_output + mt * mr * m_output_stride + g * m_cout_g + n0;
       a.c_row_stride = m_output_stride;
       a.rq = m_rq;
-      m_kernels.igemm(a);
+      (m_gemv ? m_kernels.gemv : m_kernels.igemm)(a);
     }
   }
 
@@ -322,6 +327,7 @@ private:
   std::string m_kind;
   Mode m_mode = Mode::kDirect;
   bool m_fused_prep = false;
+  bool m_gemv = false;
   std::size_t m_cin_g = 0, m_cout_g = 0, m_out_h = 0, m_out_w = 0, m_m = 0, m_taps = 0;
   std::size_t m_kc = 0, m_ks = 0, m_kc_padded = 0, m_elem = 1;
   std::size_t m_group_packed = 0, m_block_packed = 0;
