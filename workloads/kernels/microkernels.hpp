@@ -212,6 +212,12 @@ struct KernelSet {
   GemmPackFn gemm_pack = nullptr;
   IgemmFn igemm = nullptr;
   ConvertAFn convert_a = nullptr; ///< required iff a_format != kS8
+  /// Optional single-row path (M = 1: fully connected layers, 1x1 outputs), memory-bound on the
+  /// weights, so it may use its own, smaller packing. Same IgemmArgs with mr = 1; tap t's row
+  /// is a[t * mr] (the set's mr). nullptr: M = 1 runs through igemm.
+  GemmPackedSizeFn gemv_packed_size = nullptr;
+  GemmPackFn gemv_pack = nullptr;
+  IgemmFn gemv = nullptr;
 
   // Depthwise.
   std::uint32_t dw_channel_tile = 1;

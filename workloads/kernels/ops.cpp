@@ -77,8 +77,13 @@ public:
     // Pack each group's weights once. The OHWI layout of one group is exactly [nc][ks][kc];
     // in im2col mode the same bytes read as [nc][1][ks*kc].
     const std::vector<float> scales = channel_scales(d);
-    m_group_packed = k.gemm_packed_size(m_cout_g, m_kc, m_ks);
-    m_block_packed = k.gemm_packed_size(k.nr, m_kc, m_ks);
+    // A single output row (fully connected) is bound by reading the weights: the set's GEMV
+    // path, when it has one, uses its own (smaller) packing.
+    m_gemv = m_m == 1 && k.gemv != nullptr;
+    const GemmPackedSizeFn packed_size = m_gemv ? k.gemv_packed_size : k.gemm_packed_size;
+    const GemmPackFn pack = m_gemv ? k.gemv_pack : k.gemm_pack;
+    m_group_packed = packed_size(m_cout_g, m_kc, m_ks);
+    m_block_packed = packed_size(k.nr, m_kc, m_ks);
     m_packed = AlignedBuffer(m_group_packed * static_cast<std::size_t>(m_g.groups));
     for (int g = 0; g < m_g.groups; ++g) {
       GemmPackArgs p;
@@ -89,7 +94,7 @@ public:
       p.bias = d.bias + static_cast<std::size_t>(g) * m_cout_g;
       p.scale = scales.data() + static_cast<std::size_t>(g) * m_cout_g;
       p.input_zero_point = m_izp;
-      k.gemm_pack(p, m_packed.data() + static_cast<std::size_t>(g) * m_group_packed);
+      pack(p, m_packed.data() + static_cast<std::size_t>(g) * m_group_packed);
     }
 
     // Padding row: Z_in in the A format.
@@ -213,7 +218,7 @@ public:
       a.c = m_output + mt * mr * m_output_stride + g * m_cout_g + n0;
       a.c_row_stride = m_output_stride;
       a.rq = m_rq;
-      m_kernels.igemm(a);
+      (m_gemv ? m_kernels.gemv : m_kernels.igemm)(a);
     }
   }
 
@@ -287,6 +292,26 @@ private:
     }
   }
 
+  // Copies one in-image kernel row of an im2col row. The RGB stems' runs (3x3x3: 9 bytes,
+  // 7x7x3: 21 bytes) get constant-size copies the compiler inlines as a few moves instead of a
+  // library call per run.
+  static void copy_run(std::int8_t* dst, const std::int8_t* src, std::size_t n) {
+    switch (n) {
+    case 9:
+      std::memcpy(dst, src, 9);
+      break;
+    case 15:
+      std::memcpy(dst, src, 15);
+      break;
+    case 21:
+      std::memcpy(dst, src, 21);
+      break;
+    default:
+      std::memcpy(dst, src, n);
+      break;
+    }
+  }
+
   // Writes the m_kc int8 values of im2col row m.
   void gather_row(std::size_t m, std::int8_t* dst) const {
     const auto zp = static_cast<std::int8_t>(m_izp);
@@ -304,7 +329,7 @@ private:
       }
       const std::int8_t* src_row = m_input + static_cast<std::size_t>(iy) * m_g.in_w * m_input_stride;
       if (row_inside && m_input_stride == m_cin_g) {
-        std::memcpy(dst + k, src_row + static_cast<std::size_t>(ix0) * m_input_stride, tap_run);
+        copy_run(dst + k, src_row + static_cast<std::size_t>(ix0) * m_input_stride, tap_run);
         continue;
       }
       for (int kx = 0; kx < m_g.kernel_w; ++kx) {
@@ -324,6 +349,7 @@ private:
   std::string m_kind;
   Mode m_mode = Mode::kDirect;
   bool m_fused_prep = false;
+  bool m_gemv = false;
   std::size_t m_cin_g = 0, m_cout_g = 0, m_out_h = 0, m_out_w = 0, m_m = 0, m_taps = 0;
   std::size_t m_kc = 0, m_ks = 0, m_kc_padded = 0, m_elem = 1;
   std::size_t m_group_packed = 0, m_block_packed = 0;

@@ -24,6 +24,9 @@ struct Shape {
 const Shape kShapes[] = {
     {"conv1x1_56x56x64x256", 56, 56, 64, 256, 1, 1, 1},    // resnet50 s1 expand
     {"conv1x1_14x14x1024x256", 14, 14, 1024, 256, 1, 1, 1}, // resnet50 s3 reduce
+    {"conv1x1_56x56x256x64", 56, 56, 256, 64, 1, 1, 1},    // resnet50 s1 reduce (small N)
+    {"conv1x1_28x28x512x128", 28, 28, 512, 128, 1, 1, 1},  // resnet50 s2 reduce
+    {"conv1x1_7x7x2048x512", 7, 7, 2048, 512, 1, 1, 1},    // resnet50 s4 reduce (K = 2048)
     {"conv3x3_56x56x64x64", 56, 56, 64, 64, 3, 1, 1},      // resnet s1
     {"conv3x3_14x14x256x256", 14, 14, 256, 256, 3, 1, 1},  // resnet50 s3
     {"conv7x7s2_224x224x3x64", 224, 224, 3, 64, 7, 2, 1},  // resnet stem
@@ -36,6 +39,7 @@ const Shape kShapes[] = {
     {"dw3x3_14x14x576", 14, 14, 576, 576, 3, 1, 576},
     {"dw5x5_14x14x672", 14, 14, 672, 672, 5, 1, 672},
     {"fc_1280x1000", 1, 1, 1280, 1000, 1, 1, 1},
+    {"fc_2048x1000", 1, 1, 2048, 1000, 1, 1, 1},
 };
 
 void bm_conv(benchmark::State& state, const KernelSet* k, Shape s) {

@@ -303,6 +303,20 @@ TEST_P(OpsTest, FullyConnected) {
       check_conv(*k, ConvCase{1, 1, in_c, out_c, 1, 1, 0, 1, -128, 0}, seed++, true);
     }
   }
+  // Single-row paths (GEMV): primes, NR-block boundaries, odd K, zero points, saturation.
+  for (int in_c : {2, 31, 33, 131, 2039}) {
+    for (int out_c : {31, 32, 33, 65, 1000}) {
+      check_conv(*k, ConvCase{1, 1, in_c, out_c, 1, 1, 0, 1, 127, -128}, seed++, true);
+    }
+  }
+  check_conv(*k, ConvCase{1, 1, 257, 97, 1, 1, 0, 1, -128, 127, 30.0f}, seed++, true);
+  ConvCase relu{1, 1, 77, 45, 1, 1, 0, 1, 3, -128, 1.0f, Activation::kRelu};
+  check_conv(*k, relu, seed++, true);
+  // One output pixel of a spatial conv (taps, padding rows) and of a grouped conv.
+  check_conv(*k, ConvCase{3, 3, 19, 37, 3, 1, 0, 1, -9, 4}, seed++);
+  check_conv(*k, ConvCase{2, 2, 17, 40, 3, 1, 1, 1, 100, -3}, seed++);
+  check_conv(*k, ConvCase{3, 3, 19, 37, 3, 2, 1, 1, -9, 4}, seed++);
+  check_conv(*k, ConvCase{1, 1, 12, 18, 1, 1, 0, 3, -2, 4}, seed++);
 }
 
 TEST_P(OpsTest, AddMatchesOracle) {

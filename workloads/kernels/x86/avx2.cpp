@@ -12,6 +12,9 @@
 //   8-channel groups are padding skip them; 1- and 2-row tiles have their own instances.
 //   Packed block (32 channels): [32 x int32 bias'] [ks x kcp/2 x 32 x 2 int16] [32 x float]
 //   with kcp = round_up(kc, 2).
+// s8s8s32_gemv_1x32c2__avx2 (M = 1, fully connected): memory-bound on the weights, so they stay
+//   int8 ([32 x int32 bias'] [ks x kcp/2 x 32 x 2 int8] [32 x float]) and are widened in
+//   registers (vpmovsxbw), half the bytes of the int16 layout.
 // s8s8s32_dwconv_16c2__avx2: 16 channels per tile, taps paired: the two taps' inputs are
 //   widened and interleaved (vpunpck{l,h}wd) so one vpmaddwd does 2 taps x 8 channels.
 //   The unpack permutes channels within 128-bit lanes (lo = {0-3, 8-11}, hi = {4-7, 12-15});
@@ -112,6 +115,29 @@ void gemm32_pack(const GemmPackArgs& args, void* packed) {
   }
 }
 
+// Packs 32 scaled, upper-clamped int32 outputs (q[j] = channels 8j..8j+7), adds the output zero
+// point, clamps below and stores the first nc (<= 32) bytes at dst.
+inline void store_row32(const __m256i q[4], __m256i zp, __m256i out_min, std::int8_t* dst,
+                        std::size_t nc) {
+  // packs: p01 lanes [0-3, 8-11 | 4-7, 12-15], p23 likewise for 16-31.
+  const __m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(q[0], q[1]), zp);
+  const __m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(q[2], q[3]), zp);
+  const __m256i p8 = _mm256_max_epi8(_mm256_packs_epi16(p01, p23), out_min);
+  // lanes [0-3, 8-11, 16-19, 24-27 | 4-7, 12-15, 20-23, 28-31]
+  const __m128i l0 = _mm256_castsi256_si128(p8);
+  const __m128i l1 = _mm256_extracti128_si256(p8, 1);
+  const __m128i first = _mm_unpacklo_epi32(l0, l1);
+  if (nc >= 32) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), first);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), _mm_unpackhi_epi32(l0, l1));
+  } else {
+    store_bytes(dst, first, nc);
+    if (nc > 16) {
+      store_bytes(dst + 16, _mm_unpackhi_epi32(l0, l1), nc - 16);
+    }
+  }
+}
+
 // kRows rows (1..3) x kCols vectors of 8 channels (1..4).
 template <std::size_t kRows, std::size_t kCols>
 void igemm32_block(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
@@ -156,24 +182,7 @@ void igemm32_block(const IgemmArgs& args, const unsigned char* block, std::size_
     for (std::size_t j = 0; j < 4; ++j) {
       q[j] = j < kCols ? quant8_upper(acc[r][j < kCols ? j : 0], _mm256_loadu_ps(sp + 8 * j), hi) : q[0];
     }
-    // packs: p01 lanes [0-3, 8-11 | 4-7, 12-15], p23 likewise for 16-31.
-    const __m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(q[0], q[1]), zp);
-    const __m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(q[2], q[3]), zp);
-    const __m256i p8 = _mm256_max_epi8(_mm256_packs_epi16(p01, p23), out_min);
-    // lanes [0-3, 8-11, 16-19, 24-27 | 4-7, 12-15, 20-23, 28-31]
-    const __m128i l0 = _mm256_castsi256_si128(p8);
-    const __m128i l1 = _mm256_extracti128_si256(p8, 1);
-    std::int8_t* dst = c + r * args.c_row_stride;
-    const __m128i first = _mm_unpacklo_epi32(l0, l1);
-    if (nc >= 32) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), first);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), _mm_unpackhi_epi32(l0, l1));
-    } else {
-      store_bytes(dst, first, nc);
-      if (nc > 16) {
-        store_bytes(dst + 16, _mm_unpackhi_epi32(l0, l1), nc - 16);
-      }
-    }
+    store_row32(q, zp, out_min, c + r * args.c_row_stride, nc);
   }
 }
 
@@ -205,6 +214,102 @@ void igemm32(const IgemmArgs& args) {
     } else {
       igemm32_rows<3>(args, block, pairs, args.c + n0, n);
     }
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// 1 x 32 GEMV with int8 weights (M = 1).
+
+std::size_t gemv32_block_bytes(std::size_t kc, std::size_t ks) {
+  const std::size_t pairs = (kc + 1) / 2;
+  return kNr32 * 4 + ks * pairs * kNr32 * 2 + kNr32 * 4;
+}
+
+std::size_t gemv32_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
+  return (nc + kNr32 - 1) / kNr32 * gemv32_block_bytes(kc, ks);
+}
+
+void gemv32_pack(const GemmPackArgs& args, void* packed) {
+  auto* out = static_cast<unsigned char*>(packed);
+  const std::size_t pairs = (args.kc + 1) / 2;
+  const std::size_t k_total = args.ks * args.kc;
+  const std::size_t block = gemv32_block_bytes(args.kc, args.ks);
+  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32) {
+    std::memset(out, 0, block);
+    std::int32_t bias[kNr32] = {};
+    float scale[kNr32] = {};
+    auto* w = reinterpret_cast<std::int8_t*>(out + kNr32 * 4);
+    for (std::size_t j = 0; j < kNr32 && n0 + j < args.nc; ++j) {
+      const std::int8_t* src = args.weights + (n0 + j) * k_total;
+      std::int32_t sum = 0;
+      for (std::size_t t = 0; t < args.ks; ++t) {
+        for (std::size_t k = 0; k < args.kc; ++k) {
+          const std::int8_t v = src[t * args.kc + k];
+          sum += v;
+          w[((t * pairs + k / 2) * kNr32 + j) * 2 + (k % 2)] = v; // as gemm32, int8
+        }
+      }
+      bias[j] = args.bias[n0 + j] - args.input_zero_point * sum;
+      scale[j] = args.scale[n0 + j];
+    }
+    std::memcpy(out, bias, sizeof bias);
+    std::memcpy(out + block - kNr32 * 4, scale, sizeof scale);
+    out += block;
+  }
+}
+
+// acc[j] += pair (v) x 8 channels of 16 int8 weight pairs widened to int16.
+inline __m256i madd_s8w(__m256i acc, __m256i v, const std::int8_t* w) {
+  const __m256i b = _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(w)));
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(v, b));
+}
+
+void gemv32(const IgemmArgs& args) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kIgemm);
+  const std::size_t pairs = (args.kc + 1) / 2;
+  const std::size_t block_bytes = gemv32_block_bytes(args.kc, args.ks);
+  const auto* block = static_cast<const unsigned char*>(args.packed_w);
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
+  const __m256i out_min = _mm256_set1_epi8(static_cast<char>(args.rq.output_min));
+  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32, block += block_bytes) {
+    // Two pairs per step into separate accumulators (more loads in flight).
+    __m256i acc[8];
+    for (std::size_t j = 0; j < 4; ++j) {
+      acc[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32 * j));
+      acc[4 + j] = _mm256_setzero_si256();
+    }
+    const auto* w = reinterpret_cast<const std::int8_t*>(block + kNr32 * 4);
+    for (std::size_t t = 0; t < args.ks; ++t) {
+      const void* p = args.a[t * kMr3];
+      const auto* row = reinterpret_cast<const std::int16_t*>(static_cast<const unsigned char*>(p) +
+                                                              (p == args.zero ? 0 : args.a_offset));
+      std::size_t k = 0;
+      for (; k + 2 <= pairs; k += 2, w += 128) {
+        const __m256i v0 = bcast_pair(row + 2 * k);
+        const __m256i v1 = bcast_pair(row + 2 * k + 2);
+        #pragma GCC unroll 4
+        for (std::size_t j = 0; j < 4; ++j) {
+          acc[j] = madd_s8w(acc[j], v0, w + 16 * j);
+          acc[4 + j] = madd_s8w(acc[4 + j], v1, w + 64 + 16 * j);
+        }
+      }
+      if (k < pairs) {
+        const __m256i v0 = bcast_pair(row + 2 * k);
+        #pragma GCC unroll 4
+        for (std::size_t j = 0; j < 4; ++j) {
+          acc[j] = madd_s8w(acc[j], v0, w + 16 * j);
+        }
+        w += 64;
+      }
+    }
+    const auto* sp = reinterpret_cast<const float*>(w);
+    __m256i q[4];
+    #pragma GCC unroll 4
+    for (std::size_t j = 0; j < 4; ++j) {
+      q[j] = quant8_upper(_mm256_add_epi32(acc[j], acc[4 + j]), _mm256_loadu_ps(sp + 8 * j), hi);
+    }
+    store_row32(q, zp, out_min, args.c + n0, min_size(kNr32, args.nc - n0));
   }
 }
 
@@ -586,6 +691,9 @@ KernelSet make_set() {
   s.gemm_pack = gemm32_pack;
   s.igemm = igemm32;
   s.convert_a = convert_a;
+  s.gemv_packed_size = gemv32_packed_size;
+  s.gemv_pack = gemv32_pack;
+  s.gemv = gemv32;
   s.dw_channel_tile = kDwTile;
   s.dwconv_packed_size = dwconv_packed_size;
   s.dwconv_pack = dwconv_pack;
