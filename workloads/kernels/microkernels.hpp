@@ -136,21 +136,21 @@ using PeakFn = double (*)(double seconds);
 // ---------------------------------------------------------------------------------------------
 // WINOGRAD F(2x2, 3x3) (optional; a set without it leaves the pointers null)
 //
-// For 3x3 stride-1 convolutions (groups 1), computed exactly in integers (see winograd.hpp for
-// the algebra and the overflow bound). Three stages, each the ISA's:
+// For 3x3 stride-1 convolutions (groups 1), exact in integers (see winograd.hpp):
 // * wino_input: a run of `tiles` 2x2 output tiles along one tile row; tile t reads the 4x4 input
 //   window at (y0, x0 + 2t); pixels outside the image count as Z_in. Writes
 //   V[e][tile][c] = (B^T (x - Z_in) B)[e] as int16, e < 16, for c < round_up(channels, 16):
 //   element (e, tile) at v + e * plane_stride + tile * row_stride. Channels >= `channels` may
 //   hold anything (their weights are zero).
-// * wino_gemm: C[r][n] = sum_{k<kc} A_r[k] * U[k][n] for r < mr rows of int16 A (row r at
-//   a + r * a_stride), packed int16 U (wino_pack, blocks of wino_nr channels), int32 C rows at
-//   c + r * c_stride; stores whole blocks (C rows are padded to wino_nr). Reads round_up(kc, 2).
+// * gemm16, per element e: M[e] = V[e] U[e], i.e. C[r][n] = sum_{k<kc} A_r[k] * U[k][n] for
+//   r < mr rows of int16 A (row r at a + r * a_stride), packed int16 U (gemm16_pack: blocks of
+//   gemm16_nr output channels), int32 C rows at c + r * c_stride. Writes round_up(nc, 8)
+//   columns (C rows must have room); reads round_up(kc, 2) elements of A and U.
 // * wino_output: the same run of tiles: Y = A^T M A / 4 + bias, fp32 requantization, int8
 //   out; output pixels beyond `rows` x `out_w` are not written.
-using WinoPackedSizeFn = std::size_t (*)(std::size_t nc, std::size_t kc);
+using Gemm16PackedSizeFn = std::size_t (*)(std::size_t nc, std::size_t kc);
 /// Packs one transformed-weight plane u[nc][kc] (int16).
-using WinoPackFn = void (*)(std::size_t nc, std::size_t kc, const std::int16_t* u, void* packed);
+using Gemm16PackFn = void (*)(std::size_t nc, std::size_t kc, const std::int16_t* u, void* packed);
 
 struct WinoInputArgs {
   const std::int8_t* input = nullptr; ///< NHWC image, first channel
@@ -166,9 +166,9 @@ struct WinoInputArgs {
   std::size_t row_stride = 0;         ///< int16 elements between tiles (>= round_up(ch, 16))
 };
 
-struct WinoGemmArgs {
-  std::size_t mr = 0;                 ///< rows, 1..wino_mr
-  std::size_t nc = 0;                 ///< output channels (a multiple of wino_nr or the rest)
+struct Gemm16Args {
+  std::size_t mr = 0;                 ///< rows, 1..gemm16_mr
+  std::size_t nc = 0;                 ///< output channels (a multiple of gemm16_nr or the rest)
   std::size_t kc = 0;                 ///< input channels
   const std::int16_t* a = nullptr;
   std::size_t a_stride = 0;           ///< int16 elements between rows
@@ -194,7 +194,7 @@ struct WinoOutputArgs {
 };
 
 using WinoInputFn = void (*)(const WinoInputArgs& args);
-using WinoGemmFn = void (*)(const WinoGemmArgs& args);
+using Gemm16Fn = void (*)(const Gemm16Args& args);
 using WinoOutputFn = void (*)(const WinoOutputArgs& args);
 
 /// The microkernels of one ISA path.
@@ -232,14 +232,14 @@ struct KernelSet {
   PeakFn peak_macs_per_second = nullptr;
   const char* peak_instruction = "";
 
-  // Winograd F(2x2, 3x3) (optional).
-  const char* wino_name = "";
-  std::uint32_t wino_mr = 1;
-  std::uint32_t wino_nr = 1;
-  WinoPackedSizeFn wino_packed_size = nullptr;
-  WinoPackFn wino_pack = nullptr;
+  // Winograd F(2x2, 3x3) and its int16 GEMM with int32 output (optional).
+  const char* gemm16_name = "";
+  std::uint32_t gemm16_mr = 1;
+  std::uint32_t gemm16_nr = 1;
+  Gemm16PackedSizeFn gemm16_packed_size = nullptr;
+  Gemm16PackFn gemm16_pack = nullptr;
+  Gemm16Fn gemm16 = nullptr;
   WinoInputFn wino_input = nullptr;
-  WinoGemmFn wino_gemm = nullptr;
   WinoOutputFn wino_output = nullptr;
 };
 

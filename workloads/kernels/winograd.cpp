@@ -39,7 +39,7 @@ public:
     m_tiles = m_tiles_h * m_tiles_w;
     m_row_pieces = div_up(m_tiles_w, kTilesPerTask);
     m_cin_v = round_up(m_cin, 16);
-    m_cout_p = round_up(m_cout, std::max<std::size_t>(k.wino_nr, 16));
+    m_cout_p = round_up(m_cout, std::max<std::size_t>(k.gemm16_nr, 16));
     m_izp = d.input.zero_point;
     m_rq = make_requant_params(d.output, d.activation);
     m_macs = static_cast<std::uint64_t>(m_out_h) * m_out_w * m_cout * 9 * m_cin;
@@ -74,10 +74,10 @@ public:
         }
       }
     }
-    m_plane_packed = k.wino_packed_size(m_cout, m_cin);
+    m_plane_packed = k.gemm16_packed_size(m_cout, m_cin);
     m_packed = AlignedBuffer(kElements * m_plane_packed);
     for (std::size_t e = 0; e < kElements; ++e) {
-      k.wino_pack(m_cout, m_cin, u.data() + e * m_cout * m_cin, m_packed.data() + e * m_plane_packed);
+      k.gemm16_pack(m_cout, m_cin, u.data() + e * m_cout * m_cin, m_packed.data() + e * m_plane_packed);
     }
     m_bias.assign(m_cout_p, 0);
     m_scale.assign(m_cout_p, 0.0f);
@@ -86,13 +86,13 @@ public:
       m_scale[o] = requant_scale(d.input.scale, d.weight_scales[o], d.output.scale);
     }
 
-    // GEMM tasks: one packed block of wino_nr output channels (C_in x 32 int16: 4-32 KB, L1
+    // GEMM tasks: one packed block of gemm16_nr output channels (C_in x 32 int16: 4-32 KB, L1
     // resident) against a group of MR-row tiles that stream past it. Looping the blocks inside
     // the MR rows instead re-read every block from L2 for every 3 rows (0.67 bytes per MAC; the
     // 28x28x128 layer ran its GEMMs at 49 GMAC/s that way).
-    m_block_packed = k.wino_packed_size(k.wino_nr, m_cin);
-    m_n_blocks = div_up(m_cout, k.wino_nr);
-    m_m_tiles = div_up(m_tiles, k.wino_mr);
+    m_block_packed = k.gemm16_packed_size(k.gemm16_nr, m_cin);
+    m_n_blocks = div_up(m_cout, k.gemm16_nr);
+    m_m_tiles = div_up(m_tiles, k.gemm16_mr);
     m_m_groups = div_up(m_m_tiles, kMTilesPerTask);
     m_v_bytes = round_up(kElements * m_tiles * m_cin_v * 2, 64);
     // Small transformed weights (ResNet's 56x56x64 layers: 128 KB) stay in L2 while each task
@@ -129,8 +129,8 @@ public:
         const std::size_t t_end = (ty + 1) * m_tiles_w;
         for (std::size_t e = 0; e < kElements; ++e) {
           for (std::size_t block = 0; block < m_n_blocks; ++block) {
-            for (std::size_t m0 = ty * m_tiles_w; m0 < t_end; m0 += m_kernels.wino_mr) {
-              gemm(e, block, m0, std::min<std::size_t>(m_kernels.wino_mr, t_end - m0));
+            for (std::size_t m0 = ty * m_tiles_w; m0 < t_end; m0 += m_kernels.gemm16_mr) {
+              gemm(e, block, m0, std::min<std::size_t>(m_kernels.gemm16_mr, t_end - m0));
             }
           }
         }
@@ -139,7 +139,7 @@ public:
       return;
     }
     if (phase == 1) {
-      const std::size_t mr = m_kernels.wino_mr;
+      const std::size_t mr = m_kernels.gemm16_mr;
       for (std::size_t t = begin; t < end; ++t) {
         const std::size_t e = t / (m_n_blocks * m_m_groups);
         const std::size_t rem = t % (m_n_blocks * m_m_groups);
@@ -188,19 +188,19 @@ private:
     m_kernels.wino_input(a);
   }
 
-  // GEMM of element e, output block `block`, tile rows [m0, m0 + rows) (rows <= wino_mr).
+  // GEMM of element e, output block `block`, tile rows [m0, m0 + rows) (rows <= gemm16_mr).
   void gemm(std::size_t e, std::size_t block, std::size_t m0, std::size_t rows) const {
-    const std::size_t n0 = block * m_kernels.wino_nr;
-    WinoGemmArgs a;
+    const std::size_t n0 = block * m_kernels.gemm16_nr;
+    Gemm16Args a;
     a.mr = rows;
-    a.nc = std::min<std::size_t>(m_kernels.wino_nr, m_cout - n0);
+    a.nc = std::min<std::size_t>(m_kernels.gemm16_nr, m_cout - n0);
     a.kc = m_cin;
     a.a = m_v + (e * m_tiles + m0) * m_cin_v;
     a.a_stride = m_cin_v;
     a.packed_u = m_packed.data() + e * m_plane_packed + block * m_block_packed;
     a.c = m_m + (e * m_tiles + m0) * m_cout_p + n0;
     a.c_stride = m_cout_p;
-    m_kernels.wino_gemm(a);
+    m_kernels.gemm16(a);
   }
 
   // Output transform and requantization of tiles [tx0, tx0 + n) of tile row ty.
@@ -264,8 +264,8 @@ std::size_t winograd_tiles(const ref::ConvGeometry& g) {
 
 bool winograd_applies(const ConvDesc& d, const KernelSet& k) {
   const ref::ConvGeometry& g = d.geometry;
-  return k.wino_gemm != nullptr && k.wino_input != nullptr && k.wino_output != nullptr &&
-         k.wino_pack != nullptr && g.groups == 1 && g.kernel_h == 3 && g.kernel_w == 3 &&
+  return k.gemm16 != nullptr && k.wino_input != nullptr && k.wino_output != nullptr &&
+         k.gemm16_pack != nullptr && g.groups == 1 && g.kernel_h == 3 && g.kernel_w == 3 &&
          g.stride_h == 1 && g.stride_w == 1 && g.in_c >= 16 && g.out_c >= 16 &&
          winograd_tiles(g) >= kMinTiles &&
          g.in_c <= kWinogradMaxChannels && winograd_enabled();

@@ -129,7 +129,7 @@ TEST(CoverageGuard, EveryUsablePathRunsItsOwnKernels) {
     EXPECT_GT(coverage_count(isa, KernelKind::kIgemm), 0u) << to_string(isa) << " igemm never ran";
     EXPECT_GT(coverage_count(isa, KernelKind::kDwconv), 0u) << to_string(isa) << " dwconv never ran";
     EXPECT_GT(coverage_count(isa, KernelKind::kVadd), 0u) << to_string(isa) << " vadd never ran";
-    if (k.wino_gemm != nullptr) {
+    if (k.gemm16 != nullptr) {
       EXPECT_GT(coverage_count(isa, KernelKind::kWinograd), 0u) << to_string(isa) << " winograd never ran";
     }
     ++checked;

@@ -44,7 +44,7 @@ void check_conv_once(const KernelSet& kernels, const ConvCase& c, std::uint32_t 
 
 void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc = false,
                 bool force_winograd = false) {
-  if (!force_winograd || kernels.wino_gemm == nullptr) {
+  if (!force_winograd || kernels.gemm16 == nullptr) {
     check_conv_once(kernels, c, seed, fc, false, WinogradSchedule::kAuto);
     return;
   }
@@ -268,7 +268,7 @@ TEST_P(OpsTest, Conv3x3WinogradAccumulatorBound) {
   d.geometry.kernel_h = d.geometry.kernel_w = 3;
   EXPECT_FALSE(winograd_applies(d, *k)) << "C_in above the bound must take the direct path";
   d.geometry.in_c = kWinogradMaxChannels;
-  EXPECT_EQ(winograd_applies(d, *k), k->wino_gemm != nullptr);
+  EXPECT_EQ(winograd_applies(d, *k), k->gemm16 != nullptr);
 }
 
 TEST_P(OpsTest, GroupedConv) {

@@ -3,9 +3,10 @@
 //
 // wino_input:  16 channels per step: the 4x4 window's pixels widened to int16, Z_in subtracted
 //              (|d| <= 255), B^T d B with 32 int16 add/sub (|V| <= 1020, no wrap).
-// wino_gemm:   s16s16s32_gemm_3x32c2__avx2: the IGEMM's 3x32 register tile (12 accumulators,
+// gemm16:      s16s16s32_gemm_3x32c2__avx2: the IGEMM's 3x32 register tile (12 accumulators,
 //              one vpbroadcastd per row and channel pair, weights as memory operands), plain
-//              int16 rows in and int32 rows out (no bias, no requantization).
+//              int16 rows in and int32 rows out (no bias, no requantization); narrow blocks
+//              skip their padding columns.
 // wino_output: 8 channels per vector: A^T M A (int32, wrapping), an arithmetic shift by 2 (exact:
 //              the sum is 4 * the true accumulator), + bias, then the IGEMM's fp32 epilogue
 //              (vcvtdq2ps, vmulps, clamp above, vcvtps2dq, saturating packs + Z_out, clamp below).
@@ -24,12 +25,12 @@ constexpr std::size_t kWinoNr = 32;
 
 std::size_t wino_block_bytes(std::size_t kc) { return (kc + 1) / 2 * kWinoNr * 4; }
 
-std::size_t wino_packed_size(std::size_t nc, std::size_t kc) {
+std::size_t gemm16_packed_size(std::size_t nc, std::size_t kc) {
   return (nc + kWinoNr - 1) / kWinoNr * wino_block_bytes(kc);
 }
 
 // Blocks of 32 output channels: [kc pairs][32 channels][2] int16, zero beyond nc and kc.
-void wino_pack(std::size_t nc, std::size_t kc, const std::int16_t* u, void* packed) {
+void gemm16_pack(std::size_t nc, std::size_t kc, const std::int16_t* u, void* packed) {
   const std::size_t pairs = (kc + 1) / 2;
   auto* out = static_cast<std::int16_t*>(packed);
   for (std::size_t n0 = 0; n0 < nc; n0 += kWinoNr) {
@@ -104,13 +105,14 @@ inline __m256i bcast_pair(const std::int16_t* p) {
   return _mm256_set1_epi32(v);
 }
 
-template <std::size_t kRows>
-void wgemm_block(const WinoGemmArgs& a, const std::int16_t* w, std::size_t pairs, std::int32_t* c) {
-  __m256i acc[kRows][4];
+// kRows rows (1..3) x kCols vectors of 8 channels (1..4; narrow layers skip padding columns).
+template <std::size_t kRows, std::size_t kCols>
+void wgemm_block(const Gemm16Args& a, const std::int16_t* w, std::size_t pairs, std::int32_t* c) {
+  __m256i acc[kRows][kCols];
   #pragma GCC unroll 4
   for (std::size_t r = 0; r < kRows; ++r) {
     #pragma GCC unroll 4
-    for (std::size_t j = 0; j < 4; ++j) {
+    for (std::size_t j = 0; j < kCols; ++j) {
       acc[r][j] = _mm256_setzero_si256();
     }
   }
@@ -124,7 +126,7 @@ void wgemm_block(const WinoGemmArgs& a, const std::int16_t* w, std::size_t pairs
     for (std::size_t r = 0; r < kRows; ++r) {
       const __m256i v = bcast_pair(rows[r] + 2 * k);
       #pragma GCC unroll 4
-      for (std::size_t j = 0; j < 4; ++j) {
+      for (std::size_t j = 0; j < kCols; ++j) {
         const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16 * j));
         acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(v, b));
       }
@@ -133,23 +135,38 @@ void wgemm_block(const WinoGemmArgs& a, const std::int16_t* w, std::size_t pairs
   #pragma GCC unroll 4
   for (std::size_t r = 0; r < kRows; ++r) {
     #pragma GCC unroll 4
-    for (std::size_t j = 0; j < 4; ++j) {
+    for (std::size_t j = 0; j < kCols; ++j) {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * a.c_stride + 8 * j), acc[r][j]);
     }
   }
 }
 
-void wino_gemm(const WinoGemmArgs& a) {
+template <std::size_t kRows>
+void wgemm_rows(const Gemm16Args& a, const std::int16_t* w, std::size_t pairs, std::int32_t* c,
+                std::size_t n) {
+  if (n > 24) {
+    wgemm_block<kRows, 4>(a, w, pairs, c);
+  } else if (n > 16) {
+    wgemm_block<kRows, 3>(a, w, pairs, c);
+  } else if (n > 8) {
+    wgemm_block<kRows, 2>(a, w, pairs, c);
+  } else {
+    wgemm_block<kRows, 1>(a, w, pairs, c);
+  }
+}
+
+void gemm16(const Gemm16Args& a) {
   const std::size_t pairs = (a.kc + 1) / 2;
   const std::size_t block_elems = pairs * kWinoNr * 2;
   const auto* w = static_cast<const std::int16_t*>(a.packed_u);
   for (std::size_t n0 = 0; n0 < a.nc; n0 += kWinoNr, w += block_elems) {
+    const std::size_t n = a.nc - n0 < kWinoNr ? a.nc - n0 : kWinoNr;
     if (a.mr >= 3) {
-      wgemm_block<3>(a, w, pairs, a.c + n0);
+      wgemm_rows<3>(a, w, pairs, a.c + n0, n);
     } else if (a.mr == 2) {
-      wgemm_block<2>(a, w, pairs, a.c + n0);
+      wgemm_rows<2>(a, w, pairs, a.c + n0, n);
     } else {
-      wgemm_block<1>(a, w, pairs, a.c + n0);
+      wgemm_rows<1>(a, w, pairs, a.c + n0, n);
     }
   }
 }
@@ -218,16 +235,17 @@ void wino_output(const WinoOutputArgs& a) {
   }
 }
 
+
 } // namespace
 
 void add_winograd(KernelSet& set) {
-  set.wino_name = "s16s16s32_gemm_3x32c2__avx2 (winograd f2x2 3x3)";
-  set.wino_mr = kWinoMr;
-  set.wino_nr = kWinoNr;
-  set.wino_packed_size = wino_packed_size;
-  set.wino_pack = wino_pack;
+  set.gemm16_name = "s16s16s32_gemm_3x32c2__avx2";
+  set.gemm16_mr = kWinoMr;
+  set.gemm16_nr = kWinoNr;
+  set.gemm16_packed_size = gemm16_packed_size;
+  set.gemm16_pack = gemm16_pack;
   set.wino_input = wino_input;
-  set.wino_gemm = wino_gemm;
+  set.gemm16 = gemm16;
   set.wino_output = wino_output;
 }
 
