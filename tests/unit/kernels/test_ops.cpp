@@ -336,6 +336,70 @@ TEST_P(OpsTest, AddMatchesOracle) {
   }
 }
 
+// Max pool through the ISA's kernel vs the oracle: channel counts around every vector width,
+// strides 1-3, symmetric and asymmetric padding (including windows that lie wholly in the
+// padding), and input and output as channel slices of wider tensors. The input has no slack,
+// so ASan sees any read past the last pixel's channels.
+TEST_P(OpsTest, MaxPoolMatchesOracle) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  ASSERT_NE(k->maxpool, nullptr);
+  std::mt19937 rng(820);
+  struct Window {
+    int kernel, stride, pad, pad_r;
+  };
+  const Window windows[] = {{3, 2, 1, 1}, {3, 1, 1, 1}, {2, 2, 0, 0}, {3, 2, 0, 1},
+                            {2, 1, 2, 0}, {5, 3, 2, 2}, {1, 1, 0, 0}, {3, 3, 2, 1}};
+  for (const Window& w : windows) {
+    for (int channels : {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 37, 63, 64, 65, 97, 127, 128, 129, 200}) {
+      ref::PoolGeometry g;
+      g.in_h = 7;
+      g.in_w = 6;
+      g.channels = channels;
+      g.kernel_h = g.kernel_w = w.kernel;
+      g.stride_h = g.stride_w = w.stride;
+      g.pad_top = g.pad_left = w.pad;
+      g.pad_bottom = g.pad_right = w.pad_r;
+      const std::size_t pixels = static_cast<std::size_t>(g.in_h) * g.in_w;
+      const std::size_t out_pixels = static_cast<std::size_t>(g.out_h()) * g.out_w();
+      const auto c = static_cast<std::size_t>(channels);
+      // Dense input for the oracle; the op reads channels [2, 2 + c) of (c + 3)-wide pixels.
+      const auto x = random_s8(rng, pixels * c);
+      std::vector<std::int8_t> wide(pixels * (c + 3) - 1, 0x7F);
+      for (std::size_t p = 0; p < pixels; ++p) {
+        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(p * c), c, wide.begin() + static_cast<std::ptrdiff_t>(p * (c + 3) + 2));
+      }
+      std::vector<std::int8_t> expected(out_pixels * c);
+      ref::max_pool(g, x.data(), -128, 127, expected.data());
+      const std::size_t out_stride = c + 4;
+      std::vector<std::int8_t> actual(out_pixels * out_stride, 0x55);
+      auto op = create_max_pool(g, *k);
+      OpBuffers b;
+      b.input = wide.data() + 2;
+      b.input_stride = c + 3;
+      b.output = actual.data() + 1;
+      b.output_stride = out_stride;
+      op->setup(b);
+      op->run_serial();
+      std::size_t mismatches = 0;
+      for (std::size_t p = 0; p < out_pixels; ++p) {
+        ASSERT_EQ(actual[p * out_stride], 0x55) << "wrote before the slice";
+        for (std::size_t ch = 0; ch < c; ++ch) {
+          if (expected[p * c + ch] != actual[p * out_stride + 1 + ch] && mismatches++ < 5) {
+            ADD_FAILURE() << to_string(k->isa) << " k" << w.kernel << " s" << w.stride << " p"
+                          << w.pad << "/" << w.pad_r << " c" << channels << ": pixel " << p
+                          << " channel " << ch << " expected " << int(expected[p * c + ch])
+                          << " got " << int(actual[p * out_stride + 1 + ch]);
+          }
+        }
+        for (std::size_t j = 1 + c; j < out_stride; ++j) {
+          ASSERT_EQ(actual[p * out_stride + j], 0x55) << "wrote past the slice";
+        }
+      }
+      EXPECT_EQ(mismatches, 0u);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, OpsTest, ::testing::ValuesIn(all_isas()), test::isa_param_name);
 
 #if defined(ES_TEST_VNNI_EMULATION)
@@ -416,7 +480,7 @@ TEST(PoolingOps, MaxAndAveragePool) {
           b.output = actual.data();
           b.output_stride = static_cast<std::size_t>(channels);
           ref::max_pool(g, x.data(), -128, 127, expected.data());
-          auto maxp = create_max_pool(g);
+          auto maxp = create_max_pool(g, *kernels_reference());
           maxp->setup(b);
           maxp->run_serial();
           EXPECT_EQ(expected, actual);

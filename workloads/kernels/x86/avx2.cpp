@@ -503,6 +503,79 @@ void vadd_impl(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::i
   }
 }
 
+// ------------------------------------------------------------------------------------------
+// Max pool: vpmaxsb over the taps, 32 channels per vector and up to four vectors (128
+// channels) held across the taps so each tap pointer is dereferenced once per 128 channels.
+// Max is exact; tails use 16- and 8-byte vectors, then bytes, so no pointer is read past
+// `channels` (see MAXPOOL in microkernels.hpp).
+
+namespace {
+
+template <int V>
+inline void maxpool_block(const void* const* in, std::size_t ks, std::size_t c, std::int8_t* out) {
+  __m256i acc[V];
+  const auto* p0 = static_cast<const std::int8_t*>(in[0]) + c;
+  for (int v = 0; v < V; ++v) {
+    acc[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p0 + 32 * v));
+  }
+  for (std::size_t t = 1; t < ks; ++t) {
+    const auto* p = static_cast<const std::int8_t*>(in[t]) + c;
+    for (int v = 0; v < V; ++v) {
+      acc[v] = _mm256_max_epi8(acc[v], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * v)));
+    }
+  }
+  for (int v = 0; v < V; ++v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c + 32 * v), acc[v]);
+  }
+}
+
+} // namespace
+
+void maxpool_impl(const MaxPoolArgs& args) {
+  const std::size_t nc = args.channels;
+  const std::size_t ks = args.ks;
+  for (std::size_t x = 0; x < args.output_width; ++x) {
+    const void* const* in = args.input + x * args.input_step;
+    std::int8_t* out = args.output + x * args.output_stride;
+    std::size_t c = 0;
+    for (; c + 128 <= nc; c += 128) {
+      maxpool_block<4>(in, ks, c, out);
+    }
+    if (nc - c >= 64) {
+      maxpool_block<2>(in, ks, c, out);
+      c += 64;
+    }
+    if (nc - c >= 32) {
+      maxpool_block<1>(in, ks, c, out);
+      c += 32;
+    }
+    if (nc - c >= 16) {
+      __m128i acc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const std::int8_t*>(in[0]) + c));
+      for (std::size_t t = 1; t < ks; ++t) {
+        acc = _mm_max_epi8(acc, _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const std::int8_t*>(in[t]) + c)));
+      }
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c), acc);
+      c += 16;
+    }
+    if (nc - c >= 8) {
+      __m128i acc = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const std::int8_t*>(in[0]) + c));
+      for (std::size_t t = 1; t < ks; ++t) {
+        acc = _mm_max_epi8(acc, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const std::int8_t*>(in[t]) + c)));
+      }
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + c), acc);
+      c += 8;
+    }
+    for (; c < nc; ++c) {
+      std::int8_t best = static_cast<const std::int8_t*>(in[0])[c];
+      for (std::size_t t = 1; t < ks; ++t) {
+        const std::int8_t v = static_cast<const std::int8_t*>(in[t])[c];
+        best = v > best ? v : best;
+      }
+      out[c] = best;
+    }
+  }
+}
+
 std::size_t dwconv_packed_size_impl(std::size_t channels, std::size_t ks) {
   return dwconv_packed_size(channels, ks);
 }
@@ -520,6 +593,11 @@ void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t
           const AddParams& params) {
   note_kernel_use(Isa::kAvx2, KernelKind::kVadd);
   vadd_impl(n, a, b, y, params);
+}
+
+void maxpool(const MaxPoolArgs& args) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kMaxpool);
+  maxpool_impl(args);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -594,6 +672,7 @@ KernelSet make_set() {
   s.peak_macs_per_second = peak;
   s.peak_instruction = "vpmaddwd+vpaddd ymm";
   add_winograd(s);
+  s.maxpool = maxpool;
   return s;
 }
 
