@@ -336,6 +336,73 @@ TEST_P(OpsTest, AddMatchesOracle) {
   }
 }
 
+// Every int8 pair (a, b) through the ISA's vadd, for parameter sets that reach the ends of
+// make_add_params' range (shift 13 and 30, multipliers of 2^21 and of 0, zero points and clamp
+// bounds at the int8 extremes) and random ones. The AVX2 kernel splits the multipliers and
+// saturates early (x86/avx2.cpp); this is the test that pins it to the oracle.
+TEST_P(OpsTest, AddExhaustivePairs) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  struct Case {
+    QuantParams a, b, out;
+    Activation act;
+  };
+  std::vector<Case> cases = {
+      {{1.0f, 0}, {1.0f, 0}, {1.0f, 0}, Activation::kNone},
+      {{0.05f, -128}, {0.05f, 127}, {0.1f, 0}, Activation::kNone},
+      {{0x1.0p-10f, 127}, {0x1.0p-10f, -128}, {1.0f, -128}, Activation::kNone},     // shift 30
+      {{0x1.0p-10f, -128}, {0x1.0p-30f, 127}, {1.0f, 127}, Activation::kNone},     // mb = 0
+      {{255.99f, 127}, {255.99f, -128}, {1.0f, 0}, Activation::kNone},              // shift 13
+      {{255.99f, -128}, {-255.99f, -128}, {1.0f, 5}, Activation::kNone},            // negative ratio
+      {{0x1.fffffep0f, 3}, {0x1.fffffep0f, -3}, {1.0f, -7}, Activation::kNone},     // m = 2^21
+      {{0x1.0p-10f, 0}, {0x1.fffffep-11f, 0}, {1.0f, 0}, Activation::kRelu},        // both ~2^20
+      {{0.02f, -128}, {0.5f, 127}, {0.01f, 3}, Activation::kRelu},
+      {{1.0f, 5}, {0.004f, -7}, {0.9f, -128}, Activation::kRelu6},
+      {{0.1f, 100}, {0.1f, -100}, {0.05f, 127}, Activation::kRelu},
+      {{0.1f, -1}, {0.3f, 1}, {0.05f, -128}, Activation::kRelu6},
+  };
+  std::mt19937 rng(810);
+  std::uniform_real_distribution<float> log_scale(-12.0f, 0.0f);
+  while (cases.size() < 76) {
+    Case c{{std::exp2(log_scale(rng)), static_cast<int>(rng() % 256) - 128},
+           {std::exp2(log_scale(rng)), static_cast<int>(rng() % 256) - 128},
+           {std::exp2(log_scale(rng)), static_cast<int>(rng() % 256) - 128},
+           static_cast<Activation>(rng() % 3)};
+    const float ratio = std::max(c.a.scale, c.b.scale) / c.out.scale;
+    if (ratio >= 0x1.0p-10f && ratio < 256.0f) {
+      cases.push_back(c);
+    }
+  }
+  // a = i & 255, b = i >> 8 over all 65536 pairs; the vadd calls start one byte off alignment
+  // and use odd lengths so the tails see every pair too.
+  constexpr std::size_t kPairs = 65536;
+  std::vector<std::int8_t> a(kPairs + 1), b(kPairs + 1), expected(kPairs), actual(kPairs + 1);
+  for (std::size_t i = 0; i < kPairs; ++i) {
+    a[i + 1] = static_cast<std::int8_t>(i & 255);
+    b[i + 1] = static_cast<std::int8_t>(i >> 8);
+  }
+  for (const Case& c : cases) {
+    const AddParams p = make_add_params(c.a, c.b, c.out, c.act);
+    ref::add(kPairs, a.data() + 1, b.data() + 1, expected.data(), p);
+    std::size_t i0 = 0;
+    for (std::size_t len = 1; i0 < kPairs; len = len * 3 + 7) {
+      const std::size_t n = std::min(len, kPairs - i0);
+      k->vadd(n, a.data() + 1 + i0, b.data() + 1 + i0, actual.data() + 1 + i0, p);
+      i0 += n;
+    }
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < kPairs; ++i) {
+      if (expected[i] != actual[i + 1] && mismatches++ < 5) {
+        ADD_FAILURE() << to_string(k->isa) << " a=" << int(a[i + 1]) << " b=" << int(b[i + 1])
+                      << " multipliers " << p.a_multiplier << "," << p.b_multiplier << " shift "
+                      << p.shift << " bias " << p.bias << " zp " << p.output_zero_point << " ["
+                      << p.output_min << "," << p.output_max << "]: expected " << int(expected[i])
+                      << " got " << int(actual[i + 1]);
+      }
+    }
+    ASSERT_EQ(mismatches, 0u);
+  }
+}
+
 // Max pool through the ISA's kernel vs the oracle: channel counts around every vector width,
 // strides 1-3, symmetric and asymmetric padding (including windows that lie wholly in the
 // padding), and input and output as channel slices of wider tensors. The input has no slack,
