@@ -524,6 +524,48 @@ TEST(PoolingOps, GlobalAvgPool) {
   }
 }
 
+// Long reductions (more pixels than the int16 partial sums cover, in one and several chunks)
+// with inputs pinned at -128 and at 127, channel counts across the 256-channel tile, and a
+// strided input.
+TEST(PoolingOps, GlobalAvgPoolLongAndExtreme) {
+  std::mt19937 rng(903);
+  for (std::size_t pixels : {255u, 256u, 257u, 600u}) {
+    for (std::size_t channels : {3u, 33u, 256u, 257u}) {
+      for (int fill : {-128, 127, 0}) {
+        const std::size_t stride = channels + 5;
+        auto x = random_s8(rng, pixels * stride);
+        if (fill != 0) {
+          std::fill(x.begin(), x.end(), static_cast<std::int8_t>(fill));
+        }
+        std::vector<std::int8_t> dense(pixels * channels);
+        for (std::size_t p = 0; p < pixels; ++p) {
+          std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(p * stride), channels,
+                      dense.begin() + static_cast<std::ptrdiff_t>(p * channels));
+        }
+        // Output scale = input scale: the mean itself, so a wrong sum shows up unsaturated.
+        const QuantParams in{0.05f, 0};
+        const QuantParams out{0.05f, 0};
+        std::vector<std::int8_t> expected(channels);
+        std::vector<std::int8_t> actual(channels);
+        ref::global_avg_pool(pixels, channels, dense.data(), 0,
+                             mean_scale(in.scale, out.scale, static_cast<std::uint32_t>(pixels)),
+                             make_requant_params(out, Activation::kNone), expected.data());
+        if (fill != 0) {
+          ASSERT_EQ(expected[0], fill);
+        }
+        auto op = create_global_avg_pool(pixels, channels, in, out);
+        OpBuffers b;
+        b.input = x.data();
+        b.input_stride = stride;
+        b.output = actual.data();
+        op->setup(b);
+        op->run_serial();
+        EXPECT_EQ(expected, actual) << pixels << " pixels, " << channels << " channels, fill " << fill;
+      }
+    }
+  }
+}
+
 TEST(PoolingOps, MaxAndAveragePool) {
   std::mt19937 rng(901);
   for (int kernel : {2, 3}) {
