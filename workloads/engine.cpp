@@ -146,7 +146,7 @@ Result<std::unique_ptr<Network>> Network::create(const NetSpec& spec,
       g.kernel_h = g.kernel_w = l.kernel;
       g.stride_h = g.stride_w = l.stride;
       g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = l.pad;
-      step.op = kernels::create_max_pool(g);
+      step.op = kernels::create_max_pool(g, kernels);
       break;
     }
     case LayerKind::kAdd: {

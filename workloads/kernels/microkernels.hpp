@@ -43,6 +43,16 @@
 // * A kernel may read up to round_up(channels, dw_channel_tile) bytes from each pointer.
 //
 // Requantization is quant.hpp's fp32 scheme; per-channel float scales come from the packing.
+//
+// MAXPOOL (int8; the output keeps the input quantization)
+//
+//   out[x][c] = max_{t<ks} in_t(x)[c]
+//
+// * Tap pointers as for DWCONV (pixel x uses input[x * input_step + t]), but no pointer is
+//   special: the caller points padding taps at a row of -128, the identity of max, so padded
+//   taps need no test (the oracle skips them and starts from -128: the same result).
+// * A kernel reads exactly `channels` bytes from each pointer and writes exactly `channels`
+//   bytes per output pixel (inputs and outputs may be channel slices of wider tensors).
 // ---------------------------------------------------------------------------------------------
 
 #include "workloads/kernels/isa.hpp"
@@ -197,6 +207,18 @@ using WinoInputFn = void (*)(const WinoInputArgs& args);
 using Gemm16Fn = void (*)(const Gemm16Args& args);
 using WinoOutputFn = void (*)(const WinoOutputArgs& args);
 
+/// One max-pool call: a run of output pixels (normally one output row); see MAXPOOL above.
+struct MaxPoolArgs {
+  std::size_t channels = 0;
+  std::size_t output_width = 0;
+  std::size_t ks = 0;
+  const void* const* input = nullptr; ///< pixel x uses input[x * input_step + t]
+  std::size_t input_step = 0;         ///< pointers between consecutive output pixels
+  std::int8_t* output = nullptr;
+  std::size_t output_stride = 0;      ///< bytes between output pixels
+};
+using MaxPoolFn = void (*)(const MaxPoolArgs& args);
+
 /// The microkernels of one ISA path.
 struct KernelSet {
   Isa isa = Isa::kReference;
@@ -241,10 +263,13 @@ struct KernelSet {
   Gemm16Fn gemm16 = nullptr;
   WinoInputFn wino_input = nullptr;
   WinoOutputFn wino_output = nullptr;
+
+  // Max pooling (every table sets it).
+  MaxPoolFn maxpool = nullptr;
 };
 
 /// Microkernel classes counted by the coverage guard.
-enum class KernelKind : std::uint8_t { kIgemm, kDwconv, kVadd, kConvert, kWinograd, kCount };
+enum class KernelKind : std::uint8_t { kIgemm, kDwconv, kVadd, kConvert, kWinograd, kMaxpool, kCount };
 
 /// Records that a microkernel of `isa` ran (ruy-style coverage; a thread-local check, one
 /// relaxed atomic add per thread and reset epoch).

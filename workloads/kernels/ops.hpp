@@ -105,8 +105,9 @@ struct ConvDesc {
                                                                QuantParams input,
                                                                QuantParams output);
 
-/// Max pool; output keeps the input quantization.
-[[nodiscard]] std::unique_ptr<Operator> create_max_pool(const ref::PoolGeometry& geometry);
+/// Max pool on the kernels' maxpool; output keeps the input quantization.
+[[nodiscard]] std::unique_ptr<Operator> create_max_pool(const ref::PoolGeometry& geometry,
+                                                        const KernelSet& kernels);
 
 /// Average pool over in-image taps.
 [[nodiscard]] std::unique_ptr<Operator> create_avg_pool(const ref::PoolGeometry& geometry,

@@ -350,6 +350,137 @@ TEST_P(OpsTest, AddMatchesOracle) {
   }
 }
 
+// Every int8 pair (a, b) through the ISA's vadd, for parameter sets that reach the ends of
+// make_add_params' range (shift 13 and 30, multipliers of 2^21 and of 0, zero points and clamp
+// bounds at the int8 extremes) and random ones. The AVX2 kernel splits the multipliers and
+// saturates early (x86/avx2.cpp); this is the test that pins it to the oracle.
+TEST_P(OpsTest, AddExhaustivePairs) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  struct Case {
+    QuantParams a, b, out;
+    Activation act;
+  };
+  std::vector<Case> cases = {
+      {{1.0f, 0}, {1.0f, 0}, {1.0f, 0}, Activation::kNone},
+      {{0.05f, -128}, {0.05f, 127}, {0.1f, 0}, Activation::kNone},
+      {{0x1.0p-10f, 127}, {0x1.0p-10f, -128}, {1.0f, -128}, Activation::kNone},     // shift 30
+      {{0x1.0p-10f, -128}, {0x1.0p-30f, 127}, {1.0f, 127}, Activation::kNone},     // mb = 0
+      {{255.99f, 127}, {255.99f, -128}, {1.0f, 0}, Activation::kNone},              // shift 13
+      {{255.99f, -128}, {-255.99f, -128}, {1.0f, 5}, Activation::kNone},            // negative ratio
+      {{0x1.fffffep0f, 3}, {0x1.fffffep0f, -3}, {1.0f, -7}, Activation::kNone},     // m = 2^21
+      {{0x1.0p-10f, 0}, {0x1.fffffep-11f, 0}, {1.0f, 0}, Activation::kRelu},        // both ~2^20
+      {{0.02f, -128}, {0.5f, 127}, {0.01f, 3}, Activation::kRelu},
+      {{1.0f, 5}, {0.004f, -7}, {0.9f, -128}, Activation::kRelu6},
+      {{0.1f, 100}, {0.1f, -100}, {0.05f, 127}, Activation::kRelu},
+      {{0.1f, -1}, {0.3f, 1}, {0.05f, -128}, Activation::kRelu6},
+  };
+  std::mt19937 rng(810);
+  std::uniform_real_distribution<float> log_scale(-12.0f, 0.0f);
+  while (cases.size() < 76) {
+    Case c{{std::exp2(log_scale(rng)), static_cast<int>(rng() % 256) - 128},
+           {std::exp2(log_scale(rng)), static_cast<int>(rng() % 256) - 128},
+           {std::exp2(log_scale(rng)), static_cast<int>(rng() % 256) - 128},
+           static_cast<Activation>(rng() % 3)};
+    const float ratio = std::max(c.a.scale, c.b.scale) / c.out.scale;
+    if (ratio >= 0x1.0p-10f && ratio < 256.0f) {
+      cases.push_back(c);
+    }
+  }
+  // a = i & 255, b = i >> 8 over all 65536 pairs; the vadd calls start one byte off alignment
+  // and use odd lengths so the tails see every pair too.
+  constexpr std::size_t kPairs = 65536;
+  std::vector<std::int8_t> a(kPairs + 1), b(kPairs + 1), expected(kPairs), actual(kPairs + 1);
+  for (std::size_t i = 0; i < kPairs; ++i) {
+    a[i + 1] = static_cast<std::int8_t>(i & 255);
+    b[i + 1] = static_cast<std::int8_t>(i >> 8);
+  }
+  for (const Case& c : cases) {
+    const AddParams p = make_add_params(c.a, c.b, c.out, c.act);
+    ref::add(kPairs, a.data() + 1, b.data() + 1, expected.data(), p);
+    std::size_t i0 = 0;
+    for (std::size_t len = 1; i0 < kPairs; len = len * 3 + 7) {
+      const std::size_t n = std::min(len, kPairs - i0);
+      k->vadd(n, a.data() + 1 + i0, b.data() + 1 + i0, actual.data() + 1 + i0, p);
+      i0 += n;
+    }
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < kPairs; ++i) {
+      if (expected[i] != actual[i + 1] && mismatches++ < 5) {
+        ADD_FAILURE() << to_string(k->isa) << " a=" << int(a[i + 1]) << " b=" << int(b[i + 1])
+                      << " multipliers " << p.a_multiplier << "," << p.b_multiplier << " shift "
+                      << p.shift << " bias " << p.bias << " zp " << p.output_zero_point << " ["
+                      << p.output_min << "," << p.output_max << "]: expected " << int(expected[i])
+                      << " got " << int(actual[i + 1]);
+      }
+    }
+    ASSERT_EQ(mismatches, 0u);
+  }
+}
+
+// Max pool through the ISA's kernel vs the oracle: channel counts around every vector width,
+// strides 1-3, symmetric and asymmetric padding (including windows that lie wholly in the
+// padding), and input and output as channel slices of wider tensors. The input has no slack,
+// so ASan sees any read past the last pixel's channels.
+TEST_P(OpsTest, MaxPoolMatchesOracle) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  ASSERT_NE(k->maxpool, nullptr);
+  std::mt19937 rng(820);
+  struct Window {
+    int kernel, stride, pad, pad_r;
+  };
+  const Window windows[] = {{3, 2, 1, 1}, {3, 1, 1, 1}, {2, 2, 0, 0}, {3, 2, 0, 1},
+                            {2, 1, 2, 0}, {5, 3, 2, 2}, {1, 1, 0, 0}, {3, 3, 2, 1}};
+  for (const Window& w : windows) {
+    for (int channels : {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 37, 63, 64, 65, 97, 127, 128, 129, 200}) {
+      ref::PoolGeometry g;
+      g.in_h = 7;
+      g.in_w = 6;
+      g.channels = channels;
+      g.kernel_h = g.kernel_w = w.kernel;
+      g.stride_h = g.stride_w = w.stride;
+      g.pad_top = g.pad_left = w.pad;
+      g.pad_bottom = g.pad_right = w.pad_r;
+      const std::size_t pixels = static_cast<std::size_t>(g.in_h) * g.in_w;
+      const std::size_t out_pixels = static_cast<std::size_t>(g.out_h()) * g.out_w();
+      const auto c = static_cast<std::size_t>(channels);
+      // Dense input for the oracle; the op reads channels [2, 2 + c) of (c + 3)-wide pixels.
+      const auto x = random_s8(rng, pixels * c);
+      std::vector<std::int8_t> wide(pixels * (c + 3) - 1, 0x7F);
+      for (std::size_t p = 0; p < pixels; ++p) {
+        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(p * c), c, wide.begin() + static_cast<std::ptrdiff_t>(p * (c + 3) + 2));
+      }
+      std::vector<std::int8_t> expected(out_pixels * c);
+      ref::max_pool(g, x.data(), -128, 127, expected.data());
+      const std::size_t out_stride = c + 4;
+      std::vector<std::int8_t> actual(out_pixels * out_stride, 0x55);
+      auto op = create_max_pool(g, *k);
+      OpBuffers b;
+      b.input = wide.data() + 2;
+      b.input_stride = c + 3;
+      b.output = actual.data() + 1;
+      b.output_stride = out_stride;
+      op->setup(b);
+      op->run_serial();
+      std::size_t mismatches = 0;
+      for (std::size_t p = 0; p < out_pixels; ++p) {
+        ASSERT_EQ(actual[p * out_stride], 0x55) << "wrote before the slice";
+        for (std::size_t ch = 0; ch < c; ++ch) {
+          if (expected[p * c + ch] != actual[p * out_stride + 1 + ch] && mismatches++ < 5) {
+            ADD_FAILURE() << to_string(k->isa) << " k" << w.kernel << " s" << w.stride << " p"
+                          << w.pad << "/" << w.pad_r << " c" << channels << ": pixel " << p
+                          << " channel " << ch << " expected " << int(expected[p * c + ch])
+                          << " got " << int(actual[p * out_stride + 1 + ch]);
+          }
+        }
+        for (std::size_t j = 1 + c; j < out_stride; ++j) {
+          ASSERT_EQ(actual[p * out_stride + j], 0x55) << "wrote past the slice";
+        }
+      }
+      EXPECT_EQ(mismatches, 0u);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, OpsTest, ::testing::ValuesIn(all_isas()), test::isa_param_name);
 
 #if defined(ES_TEST_VNNI_EMULATION)
@@ -407,6 +538,48 @@ TEST(PoolingOps, GlobalAvgPool) {
   }
 }
 
+// Long reductions (more pixels than the int16 partial sums cover, in one and several chunks)
+// with inputs pinned at -128 and at 127, channel counts across the 256-channel tile, and a
+// strided input.
+TEST(PoolingOps, GlobalAvgPoolLongAndExtreme) {
+  std::mt19937 rng(903);
+  for (std::size_t pixels : {255u, 256u, 257u, 600u}) {
+    for (std::size_t channels : {3u, 33u, 256u, 257u}) {
+      for (int fill : {-128, 127, 0}) {
+        const std::size_t stride = channels + 5;
+        auto x = random_s8(rng, pixels * stride);
+        if (fill != 0) {
+          std::fill(x.begin(), x.end(), static_cast<std::int8_t>(fill));
+        }
+        std::vector<std::int8_t> dense(pixels * channels);
+        for (std::size_t p = 0; p < pixels; ++p) {
+          std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(p * stride), channels,
+                      dense.begin() + static_cast<std::ptrdiff_t>(p * channels));
+        }
+        // Output scale = input scale: the mean itself, so a wrong sum shows up unsaturated.
+        const QuantParams in{0.05f, 0};
+        const QuantParams out{0.05f, 0};
+        std::vector<std::int8_t> expected(channels);
+        std::vector<std::int8_t> actual(channels);
+        ref::global_avg_pool(pixels, channels, dense.data(), 0,
+                             mean_scale(in.scale, out.scale, static_cast<std::uint32_t>(pixels)),
+                             make_requant_params(out, Activation::kNone), expected.data());
+        if (fill != 0) {
+          ASSERT_EQ(expected[0], fill);
+        }
+        auto op = create_global_avg_pool(pixels, channels, in, out);
+        OpBuffers b;
+        b.input = x.data();
+        b.input_stride = stride;
+        b.output = actual.data();
+        op->setup(b);
+        op->run_serial();
+        EXPECT_EQ(expected, actual) << pixels << " pixels, " << channels << " channels, fill " << fill;
+      }
+    }
+  }
+}
+
 TEST(PoolingOps, MaxAndAveragePool) {
   std::mt19937 rng(901);
   for (int kernel : {2, 3}) {
@@ -430,7 +603,7 @@ TEST(PoolingOps, MaxAndAveragePool) {
           b.output = actual.data();
           b.output_stride = static_cast<std::size_t>(channels);
           ref::max_pool(g, x.data(), -128, 127, expected.data());
-          auto maxp = create_max_pool(g);
+          auto maxp = create_max_pool(g, *kernels_reference());
           maxp->setup(b);
           maxp->run_serial();
           EXPECT_EQ(expected, actual);

@@ -238,6 +238,52 @@ void vadd_impl(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::i
   }
 }
 
+// Max pool: SMAX over the taps, 16 channels per vector and up to four vectors held across the
+// taps; 8-byte vectors, then bytes for the tail, so no pointer is read past `channels`.
+void maxpool_impl(const MaxPoolArgs& args) {
+  const std::size_t nc = args.channels;
+  const std::size_t ks = args.ks;
+  const auto tap = [](const void* p, std::size_t c) { return static_cast<const std::int8_t*>(p) + c; };
+  for (std::size_t x = 0; x < args.output_width; ++x) {
+    const void* const* in = args.input + x * args.input_step;
+    std::int8_t* out = args.output + x * args.output_stride;
+    std::size_t c = 0;
+    for (; c + 64 <= nc; c += 64) {
+      int8x16x4_t acc = vld1q_s8_x4(tap(in[0], c));
+      for (std::size_t t = 1; t < ks; ++t) {
+        const int8x16x4_t v = vld1q_s8_x4(tap(in[t], c));
+        acc.val[0] = vmaxq_s8(acc.val[0], v.val[0]);
+        acc.val[1] = vmaxq_s8(acc.val[1], v.val[1]);
+        acc.val[2] = vmaxq_s8(acc.val[2], v.val[2]);
+        acc.val[3] = vmaxq_s8(acc.val[3], v.val[3]);
+      }
+      vst1q_s8_x4(out + c, acc);
+    }
+    for (; c + 16 <= nc; c += 16) {
+      int8x16_t acc = vld1q_s8(tap(in[0], c));
+      for (std::size_t t = 1; t < ks; ++t) {
+        acc = vmaxq_s8(acc, vld1q_s8(tap(in[t], c)));
+      }
+      vst1q_s8(out + c, acc);
+    }
+    if (nc - c >= 8) {
+      int8x8_t acc = vld1_s8(tap(in[0], c));
+      for (std::size_t t = 1; t < ks; ++t) {
+        acc = vmax_s8(acc, vld1_s8(tap(in[t], c)));
+      }
+      vst1_s8(out + c, acc);
+      c += 8;
+    }
+    for (; c < nc; ++c) {
+      std::int8_t best = *tap(in[0], c);
+      for (std::size_t t = 1; t < ks; ++t) {
+        best = *tap(in[t], c) > best ? *tap(in[t], c) : best;
+      }
+      out[c] = best;
+    }
+  }
+}
+
 double thread_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -259,6 +305,11 @@ void dwconv(const DwconvArgs& args) {
 void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y, const AddParams& p) {
   note_kernel_use(Isa::kNeon, KernelKind::kVadd);
   vadd_impl(n, a, b, y, p);
+}
+
+void maxpool(const MaxPoolArgs& args) {
+  note_kernel_use(Isa::kNeon, KernelKind::kMaxpool);
+  maxpool_impl(args);
 }
 
 // SMLAL by lane chains, 4 MACs each (8 accumulators).
@@ -314,6 +365,7 @@ KernelSet make_set() {
   s.vadd = vadd;
   s.peak_macs_per_second = peak;
   s.peak_instruction = "smlal by lane";
+  s.maxpool = maxpool;
   return s;
 }
 

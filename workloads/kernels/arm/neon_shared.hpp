@@ -26,6 +26,9 @@ void dwconv_impl(const DwconvArgs& args);
 void vadd_impl(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
                const AddParams& params);
 
+/// Max pool (SMAX); no coverage counting.
+void maxpool_impl(const MaxPoolArgs& args);
+
 /// Thread CPU seconds (peak probes).
 double thread_seconds();
 

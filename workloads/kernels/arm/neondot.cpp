@@ -110,6 +110,11 @@ void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t
   neon::vadd_impl(n, a, b, y, p);
 }
 
+void maxpool(const MaxPoolArgs& args) {
+  note_kernel_use(Isa::kNeonDot, KernelKind::kMaxpool);
+  neon::maxpool_impl(args);
+}
+
 // SDOT chains, 16 MACs each (8 accumulators).
 double peak(double seconds) {
   int32x4_t acc[8];
@@ -158,6 +163,7 @@ KernelSet make_set() {
   s.vadd = vadd;
   s.peak_macs_per_second = peak;
   s.peak_instruction = "sdot";
+  s.maxpool = maxpool;
   return s;
 }
 

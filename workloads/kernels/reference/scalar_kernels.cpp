@@ -146,6 +146,23 @@ void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t
   }
 }
 
+// Max of the taps, one byte at a time; padding taps point at -128 rows (microkernels.hpp).
+void maxpool(const MaxPoolArgs& args) {
+  note_kernel_use(Isa::kReference, KernelKind::kMaxpool);
+  for (std::size_t x = 0; x < args.output_width; ++x) {
+    const void* const* in = args.input + x * args.input_step;
+    std::int8_t* out = args.output + x * args.output_stride;
+    for (std::size_t c = 0; c < args.channels; ++c) {
+      std::int8_t best = -128;
+      for (std::size_t t = 0; t < args.ks; ++t) {
+        const std::int8_t v = static_cast<const std::int8_t*>(in[t])[c];
+        best = v > best ? v : best;
+      }
+      out[c] = best;
+    }
+  }
+}
+
 // Scalar peak: independent int32 multiply-adds the compiler cannot fold away.
 double peak(double seconds) {
   const auto start = std::chrono::steady_clock::now();
@@ -186,6 +203,7 @@ KernelSet make_set() {
   s.vadd = vadd;
   s.peak_macs_per_second = peak;
   s.peak_instruction = "scalar imul";
+  s.maxpool = maxpool;
   return s;
 }
 

@@ -573,38 +573,182 @@ void dwconv_impl(const DwconvArgs& args) {
 }
 
 // ------------------------------------------------------------------------------------------
-// Elementwise add (exact int32 arithmetic, 16 elements per step).
+// Elementwise add: 32 elements per step, both products of each element pair from vpmaddwd.
+//
+// The oracle (quant.cpp add_requantize) computes acc = bias + a * ma + b * mb in int32, then
+// clamp((acc >> shift) + Z_out). vpmulld is slow (2 uops and 10-cycle latency on Intel since
+// Haswell); instead each multiplier m is split as m = 256 * mh + ml, ml = m & 255, mh = m >> 8
+// (mah, mal for ma; mbh, mbl for mb):
+//   a * ma + b * mb = [(256 a) * mah + (256 b) * mbh] + [a * mal + b * mbl]
+// and each bracket is one vpmaddwd of the int16 pairs (256 a, 256 b) resp. (a, b) with the
+// int16 pairs (mah, mbh) resp. (mal, mbl). Ranges, from make_add_params (quant.cpp):
+//  * shift = 20 - e where e = exponent of the larger ratio in [-10, 7], so shift in [13, 30], and
+//    the larger ratio scales to [2^20, 2^21): after lrintf |m| <= 2^21 for both multipliers
+//    (the smaller ratio scales to no more). Hence |mh| <= 2^13 and 0 <= ml <= 255: int16.
+//  * 256 a is in [-32768, 32512]: int16. |(256 a) * mh| <= 2^15 * 2^13 = 2^28, so a pair sum is
+//    at most 2^29 and the second bracket below 2^16; vpmaddwd never wraps (it only does for
+//    (-2^15)^2 + (-2^15)^2), and the two brackets add to a * ma + b * mb exactly, |.| <= 2^29.
+//  * |bias| <= 2^(shift-1) + 2 * 2^21 * 128 <= 2^30, so acc = bias + brackets is below 2^31:
+//    exactly the oracle's int32 acc (which therefore never overflows either).
+// After the arithmetic shift, acc >> shift is packed to int16 with signed saturation, Z_out
+// added with int16 saturation, packed to int8 with saturation and clamped to [out_min,
+// out_max]. Every step is monotone and the clamp range lies inside int8, so saturating early
+// only ever replaces a value by one on the same side of the clamp range, provided
+// |Z_out| <= 32640 (then 32767 + Z_out >= 127 and -32768 + Z_out <= -128). Other zero points
+// (never produced by int8 models) take the scalar path.
+//
+// Byte order: vpunpck{l,h}bw work within 128-bit lanes, so the four int32 vectors hold
+// elements {0-3 | 16-19}, {4-7 | 20-23}, {8-11 | 24-27}, {12-15 | 28-31}; vpackssdw of the
+// first two and of the last two, then vpacksswb, restore 0-31 without a permute.
+
+namespace {
+
+struct VaddConsts {
+  __m256i mult_hi; // int16 pairs (ma >> 8, mb >> 8)
+  __m256i mult_lo; // int16 pairs (ma & 255, mb & 255)
+  __m256i bias;
+  __m128i shift;
+  __m256i zp;      // int16
+  __m256i vmin;    // int8
+  __m256i vmax;    // int8
+};
+
+inline std::int32_t int16_pair(std::int32_t lo, std::int32_t hi) {
+  return static_cast<std::int32_t>((static_cast<std::uint32_t>(lo) & 0xFFFFu) |
+                                   (static_cast<std::uint32_t>(hi) << 16));
+}
+
+inline __m256i vadd_quarter(__m256i pairs_x256, const VaddConsts& k) {
+  const __m256i pairs = _mm256_srai_epi16(pairs_x256, 8); // (a, b) sign-extended
+  __m256i acc = _mm256_add_epi32(_mm256_madd_epi16(pairs_x256, k.mult_hi),
+                                 _mm256_madd_epi16(pairs, k.mult_lo));
+  acc = _mm256_add_epi32(acc, k.bias);
+  return _mm256_sra_epi32(acc, k.shift);
+}
+
+inline __m256i vadd32(__m256i va, __m256i vb, const VaddConsts& k) {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i ab_lo = _mm256_unpacklo_epi8(va, vb); // a0 b0 a1 b1 ... (per 128-bit lane)
+  const __m256i ab_hi = _mm256_unpackhi_epi8(va, vb);
+  // Zero below each byte: int16 lanes 256 a, 256 b.
+  const __m256i r0 = vadd_quarter(_mm256_unpacklo_epi8(zero, ab_lo), k);
+  const __m256i r1 = vadd_quarter(_mm256_unpackhi_epi8(zero, ab_lo), k);
+  const __m256i r2 = vadd_quarter(_mm256_unpacklo_epi8(zero, ab_hi), k);
+  const __m256i r3 = vadd_quarter(_mm256_unpackhi_epi8(zero, ab_hi), k);
+  const __m256i q01 = _mm256_adds_epi16(_mm256_packs_epi32(r0, r1), k.zp);
+  const __m256i q23 = _mm256_adds_epi16(_mm256_packs_epi32(r2, r3), k.zp);
+  const __m256i q = _mm256_packs_epi16(q01, q23);
+  return _mm256_min_epi8(_mm256_max_epi8(q, k.vmin), k.vmax);
+}
+
+} // namespace
 
 void vadd_impl(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
                const AddParams& params) {
-  const __m256i am = _mm256_set1_epi32(params.a_multiplier);
-  const __m256i bm = _mm256_set1_epi32(params.b_multiplier);
-  const __m256i bias = _mm256_set1_epi32(params.bias);
-  const __m128i shift = _mm_cvtsi32_si128(static_cast<int>(params.shift));
-  const __m256i zp = _mm256_set1_epi32(params.output_zero_point);
-  const __m256i vmin = _mm256_set1_epi32(params.output_min);
-  const __m256i vmax = _mm256_set1_epi32(params.output_max);
-  std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m256i r[2];
-    for (int h = 0; h < 2; ++h) {
-      const __m256i va = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(a + i + 8 * h)));
-      const __m256i vb = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + i + 8 * h)));
-      __m256i acc = _mm256_add_epi32(bias, _mm256_mullo_epi32(va, am));
-      acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(vb, bm));
-      acc = _mm256_add_epi32(_mm256_sra_epi32(acc, shift), zp);
-      r[h] = _mm256_min_epi32(_mm256_max_epi32(acc, vmin), vmax);
+  if (params.output_zero_point < -32640 || params.output_zero_point > 32640) {
+    for (std::size_t i = 0; i < n; ++i) {
+      y[i] = add_requantize(a[i], b[i], params);
     }
-    // packs within lanes: [r0 0-3, r1 0-3 | r0 4-7, r1 4-7]
-    const __m256i p16 = _mm256_packs_epi32(r[0], r[1]);
-    const __m256i p16o = _mm256_permute4x64_epi64(p16, 0xD8); // [r0 0-7 | r1 0-7]
-    const __m256i p8 = _mm256_packs_epi16(p16o, p16o);
-    const __m128i bytes =
-        _mm_unpacklo_epi64(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), bytes);
+    return;
   }
-  for (; i < n; ++i) {
-    y[i] = add_requantize(a[i], b[i], params);
+  VaddConsts k;
+  k.mult_hi = _mm256_set1_epi32(int16_pair(params.a_multiplier >> 8, params.b_multiplier >> 8));
+  k.mult_lo = _mm256_set1_epi32(int16_pair(params.a_multiplier & 255, params.b_multiplier & 255));
+  k.bias = _mm256_set1_epi32(params.bias);
+  k.shift = _mm_cvtsi32_si128(static_cast<int>(params.shift));
+  k.zp = _mm256_set1_epi16(static_cast<short>(params.output_zero_point));
+  k.vmin = _mm256_set1_epi8(static_cast<char>(params.output_min));
+  k.vmax = _mm256_set1_epi8(static_cast<char>(params.output_max));
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i va = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i));
+    const __m256i vb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), vadd32(va, vb, k));
+  }
+  if (i < n) {
+    // Tail through a stack block: reads and writes exactly n - i bytes.
+    alignas(32) std::int8_t ta[32] = {};
+    alignas(32) std::int8_t tb[32] = {};
+    alignas(32) std::int8_t ty[32];
+    std::memcpy(ta, a + i, n - i);
+    std::memcpy(tb, b + i, n - i);
+    const __m256i va = _mm256_load_si256(reinterpret_cast<const __m256i*>(ta));
+    const __m256i vb = _mm256_load_si256(reinterpret_cast<const __m256i*>(tb));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(ty), vadd32(va, vb, k));
+    std::memcpy(y + i, ty, n - i);
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Max pool: vpmaxsb over the taps, 32 channels per vector and up to four vectors (128
+// channels) held across the taps so each tap pointer is dereferenced once per 128 channels.
+// Max is exact; tails use 16- and 8-byte vectors, then bytes, so no pointer is read past
+// `channels` (see MAXPOOL in microkernels.hpp).
+
+namespace {
+
+template <int V>
+inline void maxpool_block(const void* const* in, std::size_t ks, std::size_t c, std::int8_t* out) {
+  __m256i acc[V];
+  const auto* p0 = static_cast<const std::int8_t*>(in[0]) + c;
+  for (int v = 0; v < V; ++v) {
+    acc[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p0 + 32 * v));
+  }
+  for (std::size_t t = 1; t < ks; ++t) {
+    const auto* p = static_cast<const std::int8_t*>(in[t]) + c;
+    for (int v = 0; v < V; ++v) {
+      acc[v] = _mm256_max_epi8(acc[v], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * v)));
+    }
+  }
+  for (int v = 0; v < V; ++v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c + 32 * v), acc[v]);
+  }
+}
+
+} // namespace
+
+void maxpool_impl(const MaxPoolArgs& args) {
+  const std::size_t nc = args.channels;
+  const std::size_t ks = args.ks;
+  for (std::size_t x = 0; x < args.output_width; ++x) {
+    const void* const* in = args.input + x * args.input_step;
+    std::int8_t* out = args.output + x * args.output_stride;
+    std::size_t c = 0;
+    for (; c + 128 <= nc; c += 128) {
+      maxpool_block<4>(in, ks, c, out);
+    }
+    if (nc - c >= 64) {
+      maxpool_block<2>(in, ks, c, out);
+      c += 64;
+    }
+    if (nc - c >= 32) {
+      maxpool_block<1>(in, ks, c, out);
+      c += 32;
+    }
+    if (nc - c >= 16) {
+      __m128i acc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const std::int8_t*>(in[0]) + c));
+      for (std::size_t t = 1; t < ks; ++t) {
+        acc = _mm_max_epi8(acc, _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const std::int8_t*>(in[t]) + c)));
+      }
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c), acc);
+      c += 16;
+    }
+    if (nc - c >= 8) {
+      __m128i acc = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const std::int8_t*>(in[0]) + c));
+      for (std::size_t t = 1; t < ks; ++t) {
+        acc = _mm_max_epi8(acc, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const std::int8_t*>(in[t]) + c)));
+      }
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out + c), acc);
+      c += 8;
+    }
+    for (; c < nc; ++c) {
+      std::int8_t best = static_cast<const std::int8_t*>(in[0])[c];
+      for (std::size_t t = 1; t < ks; ++t) {
+        const std::int8_t v = static_cast<const std::int8_t*>(in[t])[c];
+        best = v > best ? v : best;
+      }
+      out[c] = best;
+    }
   }
 }
 
@@ -625,6 +769,11 @@ void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t
           const AddParams& params) {
   note_kernel_use(Isa::kAvx2, KernelKind::kVadd);
   vadd_impl(n, a, b, y, params);
+}
+
+void maxpool(const MaxPoolArgs& args) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kMaxpool);
+  maxpool_impl(args);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -702,6 +851,7 @@ KernelSet make_set() {
   s.peak_macs_per_second = peak;
   s.peak_instruction = "vpmaddwd+vpaddd ymm";
   add_winograd(s);
+  s.maxpool = maxpool;
   return s;
 }
 

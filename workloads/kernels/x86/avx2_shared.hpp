@@ -22,4 +22,7 @@ void vadd_impl(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::i
 /// Fills the Winograd F(2x2, 3x3) entries (x86/avx2_winograd.cpp).
 void add_winograd(KernelSet& set);
 
+/// Max pool (vpmaxsb); no coverage counting.
+void maxpool_impl(const MaxPoolArgs& args);
+
 } // namespace es::kernels::avx2

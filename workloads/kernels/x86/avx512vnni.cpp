@@ -144,6 +144,11 @@ void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t
   avx2::vadd_impl(n, a, b, y, p);
 }
 
+void maxpool(const MaxPoolArgs& args) {
+  note_kernel_use(Isa::kAvx512Vnni, KernelKind::kMaxpool);
+  avx2::maxpool_impl(args);
+}
+
 // 12 vpdpbusd zmm chains (64 MACs each).
 double peak(double seconds) {
   __m512i a0 = _mm512_set1_epi32(1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
@@ -199,6 +204,7 @@ KernelSet make_set() {
   s.vadd = vadd;
   s.peak_macs_per_second = peak;
   s.peak_instruction = "vpdpbusd zmm";
+  s.maxpool = maxpool;
   return s;
 }
 

@@ -169,6 +169,11 @@ void vadd(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::int8_t
   avx2::vadd_impl(n, a, b, y, p);
 }
 
+void maxpool(const MaxPoolArgs& args) {
+  note_kernel_use(Isa::kAvxVnni, KernelKind::kMaxpool);
+  avx2::maxpool_impl(args);
+}
+
 // 12 vpdpbusd ymm chains (32 MACs each).
 double peak(double seconds) {
   __m256i a0 = _mm256_set1_epi32(1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
@@ -224,6 +229,7 @@ KernelSet make_set() {
   s.vadd = vadd;
   s.peak_macs_per_second = peak;
   s.peak_instruction = "vpdpbusd ymm";
+  s.maxpool = maxpool;
   return s;
 }
 
