@@ -25,6 +25,7 @@ struct ConvCase {
   int kw = 0;                          ///< 0: square kernel
   int pad_r = -1;                      ///< asymmetric padding (bottom/right), -1: same as pad
   int extreme = 0;                     ///< +1/-1: every input 127, every weight +-127, bias 0
+  int in_gap = 0;                      ///< input is a channel slice: pixels in_c + in_gap apart
 };
 
 std::string describe(const ConvCase& c) {
@@ -107,12 +108,18 @@ void check_conv_once(const KernelSet& kernels, const ConvCase& c, std::uint32_t 
   ref::conv2d(g, input.data(), c.in_zp, weights.data(), bias.data(), requant.data(), rq, expected.data());
 
   // Write into a wider tensor (channel slice) to exercise output strides.
+  // The operator reads the same values from a wider tensor when in_gap > 0 (a channel slice).
+  const std::size_t in_stride = static_cast<std::size_t>(c.in_c + c.in_gap);
+  std::vector<std::int8_t> sliced(static_cast<std::size_t>(c.in_h) * c.in_w * in_stride + kBufferSlack, 0x33);
+  for (std::size_t p = 0; p < static_cast<std::size_t>(c.in_h) * c.in_w; ++p) {
+    std::copy_n(input.begin() + static_cast<std::ptrdiff_t>(p * c.in_c), c.in_c, sliced.begin() + static_cast<std::ptrdiff_t>(p * in_stride));
+  }
   const std::size_t stride = static_cast<std::size_t>(c.out_c) + 5;
   std::vector<std::int8_t> actual(static_cast<std::size_t>(g.out_h()) * g.out_w() * stride + kBufferSlack, 0x55);
   AlignedBuffer scratch(op.value()->scratch_bytes() + 64);
   OpBuffers b;
-  b.input = input.data();
-  b.input_stride = static_cast<std::size_t>(c.in_c);
+  b.input = c.in_gap > 0 ? sliced.data() : input.data();
+  b.input_stride = in_stride;
   b.output = actual.data() + 2;
   b.output_stride = stride;
   b.scratch = scratch.data();
@@ -208,6 +215,15 @@ TEST_P(OpsTest, ConvLargeChannelsAndRows) {
   check_conv(*k, ConvCase{7, 7, 256, 33, 3, 1, 1, 1, -128, 5}, 402);
   check_conv(*k, ConvCase{23, 29, 3, 32, 3, 2, 1, 1, 0, -128}, 403);   // stem (im2col)
   check_conv(*k, ConvCase{21, 21, 3, 64, 7, 2, 3, 1, 0, -128}, 404);   // 7x7 stem
+  // Stems reading a channel slice (pixels further apart than their channels), every padding.
+  for (int pad = 0; pad <= 3; ++pad) {
+    ConvCase sliced{17, 19, 3, 24, 7, 2, pad, 1, -100, 7};
+    sliced.in_gap = 5;
+    check_conv(*k, sliced, 405 + static_cast<std::uint32_t>(pad));
+    ConvCase small{11, 13, 5, 40, 3, pad == 0 ? 1 : 2, pad % 2, 1, 90, -3};
+    small.in_gap = 1;
+    check_conv(*k, small, 410 + static_cast<std::uint32_t>(pad));
+  }
 }
 
 // 3x3 stride-1 convolutions: the Winograd F(2x2, 3x3) path where the ISA has one (AVX2), the
