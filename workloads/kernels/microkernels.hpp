@@ -263,6 +263,10 @@ struct KernelSet {
   Gemm16Fn gemm16 = nullptr;
   WinoInputFn wino_input = nullptr;
   WinoOutputFn wino_output = nullptr;
+  /// F(2x4, 3x3) (2 output rows x 4 columns, 4x6 windows, 24 elements; C_in <= 460): the same
+  /// contracts with 4-column tiles (tile t reads columns x0 + 4t ..) and elements e = i * 6 + j.
+  WinoInputFn wino24_input = nullptr;
+  WinoOutputFn wino24_output = nullptr;
 
   // Max pooling (every table sets it).
   MaxPoolFn maxpool = nullptr;

@@ -12,7 +12,6 @@ namespace {
 std::size_t round_up(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
 std::size_t div_up(std::size_t v, std::size_t m) { return (v + m - 1) / m; }
 
-constexpr std::size_t kElements = 16; // 4x4 transform elements
 
 // EDGESOAK_WINOGRAD=0 turns the path off (A/B measurements); read once.
 bool winograd_enabled() {
@@ -28,14 +27,24 @@ bool winograd_enabled() {
 // 2 output transform (one tile row per task).
 class WinogradConv final : public Operator {
 public:
-  WinogradConv(const ConvDesc& d, const KernelSet& k, WinogradSchedule schedule)
+  WinogradConv(const ConvDesc& d, const KernelSet& k, WinogradSchedule schedule, WinogradTile tile)
       : m_kernels(k), m_g(d.geometry) {
+    if (tile == WinogradTile::kAuto) {
+      tile = k.wino24_input != nullptr && d.geometry.in_c <= kWinograd24MaxChannels ? WinogradTile::k2x4
+                                                                                    : WinogradTile::k2x2;
+    }
+    m_wide = tile == WinogradTile::k2x4;
+    m_tw = m_wide ? 4 : 2;
+    m_ew = m_wide ? 6 : 4;
+    m_elements = 4 * m_ew;
+    m_input_fn = m_wide ? k.wino24_input : k.wino_input;
+    m_output_fn = m_wide ? k.wino24_output : k.wino_output;
     m_cin = static_cast<std::size_t>(m_g.in_c);
     m_cout = static_cast<std::size_t>(m_g.out_c);
     m_out_h = static_cast<std::size_t>(m_g.out_h());
     m_out_w = static_cast<std::size_t>(m_g.out_w());
     m_tiles_h = div_up(m_out_h, 2);
-    m_tiles_w = div_up(m_out_w, 2);
+    m_tiles_w = div_up(m_out_w, m_tw);
     m_tiles = m_tiles_h * m_tiles_w;
     m_row_pieces = div_up(m_tiles_w, kTilesPerTask);
     m_cin_v = round_up(m_cin, 16);
@@ -44,9 +53,12 @@ public:
     m_rq = make_requant_params(d.output, d.activation);
     m_macs = static_cast<std::uint64_t>(m_out_h) * m_out_w * m_cout * 9 * m_cin;
 
-    // U = G' g G'^T per (output channel, input channel), stored [e][o][c] and packed per e.
-    static constexpr int kG[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
-    std::vector<std::int16_t> u(kElements * m_cout * m_cin);
+    // U = G2' g Gx'^T per (output channel, input channel), stored [e][o][c] and packed per e.
+    // G2' = 2 G of F(2,3) (rows); Gx' is the same for 2-wide tiles, 24 G of F(4,3) for 4-wide.
+    static constexpr int kG2[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
+    static constexpr int kG4[6][3] = {{6, 0, 0}, {-4, -4, -4}, {-4, 4, -4}, {1, 2, 4}, {1, -2, 4}, {0, 0, 24}};
+    const int (*gx)[3] = m_wide ? kG4 : kG2;
+    std::vector<std::int16_t> u(m_elements * m_cout * m_cin);
     for (std::size_t o = 0; o < m_cout; ++o) {
       for (std::size_t c = 0; c < m_cin; ++c) {
         int g[3][3];
@@ -59,24 +71,24 @@ public:
         for (int i = 0; i < 4; ++i) {
           for (int kx = 0; kx < 3; ++kx) {
             for (int ky = 0; ky < 3; ++ky) {
-              t[i][kx] += kG[i][ky] * g[ky][kx];
+              t[i][kx] += kG2[i][ky] * g[ky][kx];
             }
           }
         }
-        for (int i = 0; i < 4; ++i) {
-          for (int j = 0; j < 4; ++j) {
+        for (std::size_t i = 0; i < 4; ++i) {
+          for (std::size_t j = 0; j < m_ew; ++j) {
             int v = 0;
             for (int kx = 0; kx < 3; ++kx) {
-              v += t[i][kx] * kG[j][kx];
+              v += t[i][kx] * gx[j][kx];
             }
-            u[(static_cast<std::size_t>(i * 4 + j) * m_cout + o) * m_cin + c] = static_cast<std::int16_t>(v);
+            u[((i * m_ew + j) * m_cout + o) * m_cin + c] = static_cast<std::int16_t>(v);
           }
         }
       }
     }
     m_plane_packed = k.gemm16_packed_size(m_cout, m_cin);
-    m_packed = AlignedBuffer(kElements * m_plane_packed);
-    for (std::size_t e = 0; e < kElements; ++e) {
+    m_packed = AlignedBuffer(m_elements * m_plane_packed);
+    for (std::size_t e = 0; e < m_elements; ++e) {
       k.gemm16_pack(m_cout, m_cin, u.data() + e * m_cout * m_cin, m_packed.data() + e * m_plane_packed);
     }
     m_bias.assign(m_cout_p, 0);
@@ -94,13 +106,13 @@ public:
     m_n_blocks = div_up(m_cout, k.gemm16_nr);
     m_m_tiles = div_up(m_tiles, k.gemm16_mr);
     m_m_groups = div_up(m_m_tiles, kMTilesPerTask);
-    m_v_bytes = round_up(kElements * m_tiles * m_cin_v * 2, 64);
+    m_v_bytes = round_up(m_elements * m_tiles * m_cin_v * 2, 64);
     // Small transformed weights (ResNet's 56x56x64 layers: 128 KB) stay in L2 while each task
     // runs all three stages on one tile row, so V and M stay in L2 too; the phased form writes
     // and re-reads them through L3 (4.8 MB per 56x56x64 layer). Measured on ResNet-18's four
     // 56x56x64 layers: 3-7 % faster (3 interleaved runs, loaded machine). Large weights are
     // read once in the phased form instead of once per tile row.
-    m_fused = schedule == WinogradSchedule::kAuto ? kElements * m_plane_packed <= kFusedMaxWeightBytes
+    m_fused = schedule == WinogradSchedule::kAuto ? m_elements * m_plane_packed <= kFusedMaxWeightBytes
                                                   : schedule == WinogradSchedule::kFused;
   }
 
@@ -119,7 +131,7 @@ public:
     if (m_fused) {
       return m_tiles_h;
     }
-    return phase == 1 ? kElements * m_n_blocks * m_m_groups : m_tiles_h * m_row_pieces;
+    return phase == 1 ? m_elements * m_n_blocks * m_m_groups : m_tiles_h * m_row_pieces;
   }
 
   void run_tiles(std::size_t phase, std::size_t begin, std::size_t end) override {
@@ -127,7 +139,7 @@ public:
       for (std::size_t ty = begin; ty < end; ++ty) {
         transform_input(ty, 0, m_tiles_w);
         const std::size_t t_end = (ty + 1) * m_tiles_w;
-        for (std::size_t e = 0; e < kElements; ++e) {
+        for (std::size_t e = 0; e < m_elements; ++e) {
           for (std::size_t block = 0; block < m_n_blocks; ++block) {
             for (std::size_t m0 = ty * m_tiles_w; m0 < t_end; m0 += m_kernels.gemm16_mr) {
               gemm(e, block, m0, std::min<std::size_t>(m_kernels.gemm16_mr, t_end - m0));
@@ -164,7 +176,7 @@ public:
   }
 
   [[nodiscard]] std::size_t scratch_bytes() const override {
-    return m_v_bytes + kElements * m_tiles * m_cout_p * 4 + kBufferSlack;
+    return m_v_bytes + m_elements * m_tiles * m_cout_p * 4 + kBufferSlack;
   }
   [[nodiscard]] std::uint64_t macs() const override { return m_macs; }
   [[nodiscard]] const char* kind() const override { return "conv3x3"; }
@@ -178,14 +190,14 @@ private:
     a.in_h = m_g.in_h;
     a.in_w = m_g.in_w;
     a.y0 = 2 * static_cast<int>(ty) - m_g.pad_top;
-    a.x0 = 2 * static_cast<int>(tx0) - m_g.pad_left;
+    a.x0 = static_cast<int>(m_tw * tx0) - m_g.pad_left;
     a.tiles = n;
     a.channels = m_cin;
     a.zero_point = m_izp;
     a.v = m_v + (ty * m_tiles_w + tx0) * m_cin_v;
     a.plane_stride = m_tiles * m_cin_v;
     a.row_stride = m_cin_v;
-    m_kernels.wino_input(a);
+    m_input_fn(a);
   }
 
   // GEMM of element e, output block `block`, tile rows [m0, m0 + rows) (rows <= gemm16_mr).
@@ -214,12 +226,12 @@ private:
     a.bias = m_bias.data();
     a.scale = m_scale.data();
     a.rq = m_rq;
-    a.output = m_output + (2 * ty * m_out_w + 2 * tx0) * m_output_stride;
+    a.output = m_output + (2 * ty * m_out_w + m_tw * tx0) * m_output_stride;
     a.output_stride = m_output_stride;
-    a.out_w = m_out_w - 2 * tx0;
+    a.out_w = m_out_w - m_tw * tx0;
     a.row_pitch = m_out_w;
     a.rows = std::min<std::size_t>(2, m_out_h - 2 * ty);
-    m_kernels.wino_output(a);
+    m_output_fn(a);
   }
 
   const KernelSet& m_kernels;
@@ -228,6 +240,10 @@ private:
   // Transform tasks: up to kTilesPerTask tiles of one tile row (enough tasks for every thread
   // even on 14x14 maps, where a whole row per task split 7 rows 4:3 over two threads).
   static constexpr std::size_t kTilesPerTask = 4;
+  bool m_wide = false;              ///< F(2x4, 3x3) tiles instead of F(2x2, 3x3)
+  std::size_t m_tw = 2, m_ew = 4, m_elements = 16; ///< tile width, window width, 4 * m_ew
+  WinoInputFn m_input_fn = nullptr;
+  WinoOutputFn m_output_fn = nullptr;
   std::size_t m_tiles_h = 0, m_tiles_w = 0, m_tiles = 0, m_row_pieces = 0, m_cin_v = 0, m_cout_p = 0;
   static constexpr std::size_t kMTilesPerTask = 8;
   static constexpr std::size_t kFusedMaxWeightBytes = 192 * 1024;
@@ -272,8 +288,11 @@ bool winograd_applies(const ConvDesc& d, const KernelSet& k) {
 }
 
 std::unique_ptr<Operator> create_winograd_conv(const ConvDesc& desc, const KernelSet& kernels,
-                                               WinogradSchedule schedule) {
-  return std::make_unique<WinogradConv>(desc, kernels, schedule);
+                                               WinogradSchedule schedule, WinogradTile tile) {
+  if (tile == WinogradTile::k2x4 && (kernels.wino24_input == nullptr || desc.geometry.in_c > kWinograd24MaxChannels)) {
+    tile = WinogradTile::k2x2;
+  }
+  return std::make_unique<WinogradConv>(desc, kernels, schedule, tile);
 }
 
 } // namespace es::kernels

@@ -26,6 +26,20 @@
 //     the same int32 and produces the same byte.
 // 2.25x fewer multiplies than the direct 3x3; the price is the transforms and an int32
 // intermediate per tile, element and channel (measured in the kernels README).
+//
+// F(2x4, 3x3): 2 output rows x 4 columns from a 4x6 window, 24 products instead of 72 (3x).
+// Rows use F(2,3) as above; columns use F(4,3) (Lavin's B^T, G, A^T with points 0, +-1, +-2):
+//   B^T = | 4  0 -5  0  1  0 |   24 G = |  6  0  0 |   A^T = | 1  1  1  1  1  0 |
+//         | 0 -4 -4  1  1  0 |          | -4 -4 -4 |         | 0  1 -1  2 -2  0 |
+//         | 0  4 -4 -1  1  0 |          | -4  4 -4 |         | 0  1  1  4  4  0 |
+//         | 0 -2 -1  2  1  0 |          |  1  2  4 |         | 0  1 -1  8 -8  1 |
+//         | 0  2 -1 -2  1  0 |          |  1 -2  4 |
+//         | 0  4  0 -5  0  1 |          |  0  0 24 |
+//   * |V| <= 2 * 10 * 255 = 5100 and |U| <= 3 * 24 * 127 = 9144: int16, products exact.
+//   * The output transform yields 48 * y mod 2^32. 48 = 3 * 16 and 3 is odd, so multiplying by
+//     3^-1 mod 2^32 (0xAAAAAAAB) gives 16 * y mod 2^32, which is 16 * y whenever it fits int32,
+//     i.e. |y| < 2^27: 9 * C_in * 255 * 127 < 2^27 for C_in <= kWinograd24MaxChannels = 460.
+//     The arithmetic shift by 4 is then exact. Larger C_in use F(2x2, 3x3).
 
 #include "workloads/kernels/ops.hpp"
 
@@ -36,6 +50,9 @@ namespace es::kernels {
 /// Largest input channel count for which |4 * y| < 2^31 is guaranteed (see above).
 inline constexpr int kWinogradMaxChannels = 1841;
 
+/// F(2x4, 3x3) bound (see above): |16 * y| < 2^31 for C_in <= 460.
+inline constexpr int kWinograd24MaxChannels = 460;
+
 /// True when `kernels` has Winograd stages and `desc` is a 3x3 stride-1 group-1 convolution
 /// worth running with them (and EDGESOAK_WINOGRAD is not "0").
 [[nodiscard]] bool winograd_applies(const ConvDesc& desc, const KernelSet& kernels);
@@ -44,8 +61,13 @@ inline constexpr int kWinogradMaxChannels = 1841;
 /// kPhased runs each over the whole map with a barrier between; kAuto picks by weight size.
 enum class WinogradSchedule : std::uint8_t { kAuto, kFused, kPhased };
 
-/// Builds the Winograd operator (call only when winograd_applies(); tests force a schedule).
+/// Output tile: kAuto takes F(2x4, 3x3) where the set has it and C_in allows, else F(2x2, 3x3).
+enum class WinogradTile : std::uint8_t { kAuto, k2x2, k2x4 };
+
+/// Builds the Winograd operator (call only when winograd_applies(); tests force a schedule and
+/// a tile; k2x4 falls back to k2x2 where it is unavailable or C_in is too large).
 [[nodiscard]] std::unique_ptr<Operator> create_winograd_conv(
-    const ConvDesc& desc, const KernelSet& kernels, WinogradSchedule schedule = WinogradSchedule::kAuto);
+    const ConvDesc& desc, const KernelSet& kernels, WinogradSchedule schedule = WinogradSchedule::kAuto,
+    WinogradTile tile = WinogradTile::kAuto);
 
 } // namespace es::kernels

@@ -41,7 +41,8 @@ std::string describe(const ConvCase& c) {
 // create_conv() would run direct (tiny maps), so every edge of the tiling is exercised, once
 // per schedule (fused and phased).
 void check_conv_once(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc,
-                     bool force_winograd, WinogradSchedule schedule);
+                     bool force_winograd, WinogradSchedule schedule,
+                     WinogradTile tile = WinogradTile::kAuto);
 
 void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc = false,
                 bool force_winograd = false) {
@@ -49,12 +50,14 @@ void check_conv(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed,
     check_conv_once(kernels, c, seed, fc, false, WinogradSchedule::kAuto);
     return;
   }
-  check_conv_once(kernels, c, seed, fc, true, WinogradSchedule::kFused);
-  check_conv_once(kernels, c, seed, fc, true, WinogradSchedule::kPhased);
+  for (WinogradTile tile : {WinogradTile::k2x2, WinogradTile::k2x4}) {
+    check_conv_once(kernels, c, seed, fc, true, WinogradSchedule::kFused, tile);
+    check_conv_once(kernels, c, seed, fc, true, WinogradSchedule::kPhased, tile);
+  }
 }
 
 void check_conv_once(const KernelSet& kernels, const ConvCase& c, std::uint32_t seed, bool fc,
-                     bool force_winograd, WinogradSchedule schedule) {
+                     bool force_winograd, WinogradSchedule schedule, WinogradTile tile) {
   std::mt19937 rng(seed);
   ref::ConvGeometry g;
   g.in_h = c.in_h;
@@ -95,7 +98,7 @@ void check_conv_once(const KernelSet& kernels, const ConvCase& c, std::uint32_t 
   auto op = create_conv(d, kernels);
   ASSERT_TRUE(op.ok()) << op.error().message;
   if (force_winograd) {
-    op = Result<std::unique_ptr<Operator>>(create_winograd_conv(d, kernels, schedule));
+    op = Result<std::unique_ptr<Operator>>(create_winograd_conv(d, kernels, schedule, tile));
   }
 
   const std::size_t out_n = static_cast<std::size_t>(g.out_h()) * g.out_w() * c.out_c;
@@ -136,6 +139,7 @@ void check_conv_once(const KernelSet& kernels, const ConvCase& c, std::uint32_t 
       if (e != a && mismatches++ < 5) {
         ADD_FAILURE() << to_string(kernels.isa)
                       << (force_winograd ? (schedule == WinogradSchedule::kFused ? " winograd-fused" : " winograd-phased") : "")
+                      << (force_winograd ? (tile == WinogradTile::k2x4 ? "-2x4" : "-2x2") : "")
                       << " " << describe(c) << ": pixel " << p << " channel "
                       << oc << " expected " << int(e) << " got " << int(a);
       }
@@ -275,6 +279,12 @@ TEST_P(OpsTest, Conv3x3WinogradAccumulatorBound) {
     ConvCase c{4, 5, kWinogradMaxChannels, 16, 3, 1, 1, 1, -128, 0, 0.002f};
     c.extreme = sign;
     check_conv(*k, c, 950, false, true);
+  }
+  // F(2x4, 3x3): 16 * y must fit int32, so its bound is C_in = kWinograd24MaxChannels (460).
+  for (int sign : {1, -1}) {
+    ConvCase c{4, 9, kWinograd24MaxChannels, 16, 3, 1, 1, 1, -128, 0, 0.002f};
+    c.extreme = sign;
+    check_conv(*k, c, 960, false, true);
   }
   ConvDesc d;
   d.geometry.in_h = d.geometry.in_w = 16;

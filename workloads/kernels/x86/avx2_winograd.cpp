@@ -96,6 +96,63 @@ void wino_input(const WinoInputArgs& a) {
   }
 }
 
+// F(2x4, 3x3): 4x6 windows. Columns get F(4,3)'s B^T (entries up to 5, written as shifts and
+// adds), rows F(2,3)'s: |V| <= 2 * 10 * 255 = 5100, and every intermediate stays below that.
+void wino24_input(const WinoInputArgs& a) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kWinograd);
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.zero_point));
+  const __m256i zero = _mm256_setzero_si256();
+  bool row_in[4];
+  const std::int8_t* row_ptr[4];
+  for (int i = 0; i < 4; ++i) {
+    const int y = a.y0 + i;
+    row_in[i] = y >= 0 && y < a.in_h;
+    row_ptr[i] = row_in[i] ? a.input + static_cast<std::size_t>(y) * static_cast<std::size_t>(a.in_w) * a.input_stride
+                           : nullptr;
+  }
+  for (std::size_t t = 0; t < a.tiles; ++t) {
+    const int xl = a.x0 + 4 * static_cast<int>(t);
+    bool col_in[6];
+    for (int j = 0; j < 6; ++j) {
+      col_in[j] = xl + j >= 0 && xl + j < a.in_w;
+    }
+    std::int16_t* v = a.v + t * a.row_stride;
+    for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
+      __m256i r[4][6]; // F(2,3) B^T over the rows, per column
+      for (int j = 0; j < 6; ++j) {
+        __m256i d[4];
+        for (int i = 0; i < 4; ++i) {
+          d[i] = row_in[i] && col_in[j]
+                     ? load_d(row_ptr[i] + static_cast<std::size_t>(xl + j) * a.input_stride + c0, zp)
+                     : zero;
+        }
+        r[0][j] = _mm256_sub_epi16(d[0], d[2]);
+        r[1][j] = _mm256_add_epi16(d[1], d[2]);
+        r[2][j] = _mm256_sub_epi16(d[2], d[1]);
+        r[3][j] = _mm256_sub_epi16(d[1], d[3]);
+      }
+      for (int i = 0; i < 4; ++i) {
+        const __m256i* x = r[i];
+        const __m256i d42 = _mm256_sub_epi16(x[4], x[2]);
+        const __m256i d31 = _mm256_sub_epi16(x[3], x[1]);
+        const __m256i t0 = _mm256_add_epi16(_mm256_slli_epi16(_mm256_sub_epi16(x[0], x[2]), 2), d42);
+        const __m256i t1 = _mm256_sub_epi16(_mm256_add_epi16(x[3], x[4]), _mm256_slli_epi16(_mm256_add_epi16(x[1], x[2]), 2));
+        const __m256i t2 = _mm256_add_epi16(_mm256_sub_epi16(x[4], x[3]), _mm256_slli_epi16(_mm256_sub_epi16(x[1], x[2]), 2));
+        const __m256i t3 = _mm256_add_epi16(d42, _mm256_slli_epi16(d31, 1));
+        const __m256i t4 = _mm256_sub_epi16(d42, _mm256_slli_epi16(d31, 1));
+        const __m256i t5 = _mm256_add_epi16(_mm256_slli_epi16(_mm256_sub_epi16(x[1], x[3]), 2), _mm256_sub_epi16(x[5], x[3]));
+        std::int16_t* o = v + static_cast<std::size_t>(i * 6) * a.plane_stride + c0;
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), t0);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + a.plane_stride), t1);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 2 * a.plane_stride), t2);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 3 * a.plane_stride), t3);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 4 * a.plane_stride), t4);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 5 * a.plane_stride), t5);
+      }
+    }
+  }
+}
+
 // ------------------------------------------------------------------------------------------
 // GEMM: int16 rows x packed int16 -> int32 rows.
 
@@ -236,6 +293,70 @@ void wino_output(const WinoOutputArgs& a) {
 }
 
 
+// Packs two requantized 8-channel vectors into 16 output bytes (the IGEMM epilogue's order).
+inline __m128i pack16(__m256i q0, __m256i q1, __m256i zp, __m128i out_min) {
+  const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
+  const __m256i p8 = _mm256_packs_epi16(p16, p16);
+  return _mm_max_epi8(_mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
+}
+
+// F(2x4, 3x3) output: F(2,3)'s A^T over the rows, F(4,3)'s over the columns (entries up to 8),
+// giving 48 * y mod 2^32. 48 = 3 * 16: multiplying by 3^-1 mod 2^32 (0xAAAAAAAB, vpmulld keeps
+// the low 32 bits) gives 16 * y mod 2^32, which is 16 * y when |16 y| < 2^31 (C_in <= 460, see
+// winograd.hpp), and the arithmetic shift by 4 is then exact.
+void wino24_output(const WinoOutputArgs& a) {
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(a.rq.output_max - a.rq.output_zero_point));
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.rq.output_zero_point));
+  const __m128i out_min = _mm_set1_epi8(static_cast<char>(a.rq.output_min));
+  const __m256i inv3 = _mm256_set1_epi32(static_cast<int>(0xAAAAAAABu));
+  for (std::size_t t = 0; t < a.tiles; ++t) {
+    const std::size_t ox = 4 * t;
+    const std::size_t cols = a.out_w - ox < 4 ? a.out_w - ox : 4;
+    const std::int32_t* m = a.m + t * a.row_stride;
+    for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
+      __m256i q[2][4][2]; // [output row][output column][8-channel half]
+      for (std::size_t h = 0; h < 2; ++h) {
+        const std::size_t c = c0 + 8 * h;
+        __m256i s[2][6]; // A^T M over the 4 rows
+        for (std::size_t j = 0; j < 6; ++j) {
+          const auto* p = m + j * a.plane_stride + c;
+          const __m256i m0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+          const __m256i m1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 6 * a.plane_stride));
+          const __m256i m2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 12 * a.plane_stride));
+          const __m256i m3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 18 * a.plane_stride));
+          s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m2);
+          s[1][j] = _mm256_sub_epi32(_mm256_sub_epi32(m1, m2), m3);
+        }
+        const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bias + c));
+        const __m256 scale = _mm256_loadu_ps(a.scale + c);
+        for (std::size_t i = 0; i < 2; ++i) {
+          const __m256i* x = s[i];
+          const __m256i a12 = _mm256_add_epi32(x[1], x[2]);
+          const __m256i s12 = _mm256_sub_epi32(x[1], x[2]);
+          const __m256i a34 = _mm256_add_epi32(x[3], x[4]);
+          const __m256i s34 = _mm256_sub_epi32(x[3], x[4]);
+          __m256i y[4];
+          y[0] = _mm256_add_epi32(_mm256_add_epi32(x[0], a12), a34);
+          y[1] = _mm256_add_epi32(s12, _mm256_slli_epi32(s34, 1));
+          y[2] = _mm256_add_epi32(a12, _mm256_slli_epi32(a34, 2));
+          y[3] = _mm256_add_epi32(_mm256_add_epi32(s12, _mm256_slli_epi32(s34, 3)), x[5]);
+          for (std::size_t j = 0; j < 4; ++j) {
+            const __m256i acc = _mm256_srai_epi32(_mm256_mullo_epi32(y[j], inv3), 4);
+            q[i][j][h] = quant8_upper(_mm256_add_epi32(acc, bias), scale, hi);
+          }
+        }
+      }
+      const std::size_t n = a.channels - c0 < 16 ? a.channels - c0 : 16;
+      for (std::size_t i = 0; i < a.rows; ++i) {
+        for (std::size_t j = 0; j < cols; ++j) {
+          store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0,
+                      pack16(q[i][j][0], q[i][j][1], zp, out_min), n);
+        }
+      }
+    }
+  }
+}
+
 } // namespace
 
 void add_winograd(KernelSet& set) {
@@ -247,6 +368,8 @@ void add_winograd(KernelSet& set) {
   set.wino_input = wino_input;
   set.gemm16 = gemm16;
   set.wino_output = wino_output;
+  set.wino24_input = wino24_input;
+  set.wino24_output = wino24_output;
 }
 
 } // namespace es::kernels::avx2
