@@ -24,4 +24,27 @@ const KernelSet* kernels_neondot() { return nullptr; }
 const KernelSet* kernels_neoni8mm() { return nullptr; }
 #endif
 
+IsaMask compiled_isas() noexcept {
+  IsaMask mask = static_cast<IsaMask>(Isa::kReference);
+#if defined(ES_BUILT_AVX2)
+  mask |= static_cast<IsaMask>(Isa::kAvx2);
+#endif
+#if defined(ES_BUILT_AVXVNNI)
+  mask |= static_cast<IsaMask>(Isa::kAvxVnni);
+#endif
+#if defined(ES_BUILT_AVX512VNNI)
+  mask |= static_cast<IsaMask>(Isa::kAvx512Vnni);
+#endif
+#if defined(ES_BUILT_NEON)
+  mask |= static_cast<IsaMask>(Isa::kNeon);
+#endif
+#if defined(ES_BUILT_NEONDOT)
+  mask |= static_cast<IsaMask>(Isa::kNeonDot);
+#endif
+#if defined(ES_BUILT_NEONI8MM)
+  mask |= static_cast<IsaMask>(Isa::kNeonI8mm);
+#endif
+  return mask;
+}
+
 } // namespace es::kernels

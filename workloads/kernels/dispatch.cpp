@@ -46,7 +46,11 @@ void reset_coverage() noexcept {
   }
 }
 
-const KernelSet* kernels_for(Isa isa) noexcept {
+namespace {
+
+// The path's own table; runs code of that path's translation unit (see microkernels.hpp), so
+// only after the CPU check.
+const KernelSet* table_of(Isa isa) noexcept {
   switch (isa) {
   case Isa::kReference:
     return kernels_reference();
@@ -66,20 +70,23 @@ const KernelSet* kernels_for(Isa isa) noexcept {
   return nullptr;
 }
 
-IsaMask built_isas() noexcept {
-  IsaMask mask = 0;
-  for (Isa isa : all_isas()) {
-    if (kernels_for(isa) != nullptr) {
-      mask |= static_cast<IsaMask>(isa);
-    }
+bool is_built(Isa isa) noexcept { return (compiled_isas() & static_cast<IsaMask>(isa)) != 0; }
+
+} // namespace
+
+const KernelSet* kernels_for(Isa isa) noexcept {
+  if (!is_built(isa) || !cpu_supports(detect_cpu_features(), isa)) {
+    return nullptr;
   }
-  return mask;
+  return table_of(isa);
 }
+
+IsaMask built_isas() noexcept { return compiled_isas(); }
 
 IsaMask usable_isas(const CpuFeatures& features) noexcept {
   IsaMask mask = 0;
   for (Isa isa : all_isas()) {
-    if (kernels_for(isa) != nullptr && cpu_supports(features, isa)) {
+    if (is_built(isa) && cpu_supports(features, isa)) {
       mask |= static_cast<IsaMask>(isa);
     }
   }
@@ -91,9 +98,8 @@ Result<const KernelSet*> select_kernels(std::string_view policy, const CpuFeatur
     // Most capable first.
     for (Isa isa : {Isa::kAvx512Vnni, Isa::kAvxVnni, Isa::kAvx2, Isa::kNeonI8mm, Isa::kNeonDot,
                     Isa::kNeon}) {
-      const KernelSet* set = kernels_for(isa);
-      if (set != nullptr && cpu_supports(features, isa)) {
-        return set;
+      if (is_built(isa) && cpu_supports(features, isa)) {
+        return table_of(isa);
       }
     }
     return kernels_reference();
@@ -105,8 +111,7 @@ Result<const KernelSet*> select_kernels(std::string_view policy, const CpuFeatur
                           "' (expected auto, reference, avx2, avxvnni, avx512vnni, neon, "
                           "neondot or neoni8mm)");
   }
-  const KernelSet* set = kernels_for(*isa);
-  if (set == nullptr) {
+  if (!is_built(*isa)) {
     return make_error(ErrorCode::kUnsupported,
                       std::string("ISA '") + to_string(*isa) + "' is not built into this binary");
   }
@@ -115,7 +120,7 @@ Result<const KernelSet*> select_kernels(std::string_view policy, const CpuFeatur
                                                    "' is not supported by this CPU (features: " +
                                                    features.to_string() + ")");
   }
-  return set;
+  return table_of(*isa);
 }
 
 } // namespace es::kernels

@@ -24,7 +24,8 @@ IsaMask built_isas() noexcept;
 /// Paths both built and executable on a CPU with `features`.
 IsaMask usable_isas(const CpuFeatures& features) noexcept;
 
-/// The table of `isa`, or nullptr if that path is not built.
+/// The table of `isa`, or nullptr if that path is not built or this CPU cannot run it (a path's
+/// table is only ever built on a CPU that supports it; see microkernels.hpp).
 const KernelSet* kernels_for(Isa isa) noexcept;
 
 /// Resolves a policy ("auto", "reference", "avx2", ...) against `features`.

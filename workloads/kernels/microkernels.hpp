@@ -281,6 +281,10 @@ void note_kernel_use(Isa isa, KernelKind kind) noexcept;
 
 /// The tables of each path. kernels_reference() always exists; the others return nullptr when
 /// the path is not built for this target (built.cpp stubs), never when the CPU lacks it.
+/// Call them only on a CPU that supports the path (dispatch.hpp's kernels_for() checks): they
+/// live in the path's translation unit, so even building the table may execute the path's
+/// instructions (GCC 12 initialized the AVX-512 table with zmm stores: SIGILL on AVX2 CPUs).
+/// compiled_isas() tells what is built without running any of it.
 const KernelSet* kernels_reference();
 const KernelSet* kernels_avx2();
 const KernelSet* kernels_avxvnni();
@@ -288,5 +292,6 @@ const KernelSet* kernels_avx512vnni();
 const KernelSet* kernels_neon();
 const KernelSet* kernels_neondot();
 const KernelSet* kernels_neoni8mm();
+IsaMask compiled_isas() noexcept;
 
 } // namespace es::kernels

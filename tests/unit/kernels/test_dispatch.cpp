@@ -62,6 +62,27 @@ TEST(Dispatch, ParseAndNames) {
             "reference avx2");
 }
 
+// A path's table lives in the path's translation unit, and building it may execute the path's
+// instructions (GCC 12 initialized the AVX-512 table with zmm stores), so nothing may build a
+// table the CPU cannot run. On an AVX2-only machine this test died with SIGILL before
+// kernels_for() and select_kernels() checked the CPU first.
+TEST(Dispatch, UnsupportedPathsAreNeverTouched) {
+  const CpuFeatures& f = detect_cpu_features();
+  EXPECT_NE(built_isas() & static_cast<IsaMask>(Isa::kReference), 0u);
+  for (Isa isa : all_isas()) {
+    const KernelSet* k = kernels_for(isa);
+    if (!cpu_supports(f, isa) || (built_isas() & static_cast<IsaMask>(isa)) == 0) {
+      EXPECT_EQ(k, nullptr) << to_string(isa);
+    } else {
+      ASSERT_NE(k, nullptr) << to_string(isa);
+      EXPECT_EQ(k->isa, isa);
+    }
+  }
+  auto best = select_kernels("auto", f);
+  ASSERT_TRUE(best.ok());
+  EXPECT_TRUE(cpu_supports(f, best.value()->isa));
+}
+
 // The SIMD path this machine should run must be compiled in: a build that silently lost its
 // ISA files (CMake checks failing) would otherwise pass every other test on the reference path.
 TEST(CoverageGuard, ExpectedPathsAreBuilt) {

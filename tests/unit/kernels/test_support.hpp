@@ -36,8 +36,7 @@ inline std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
 
 /// The KernelSet of `isa`, or nullptr with the reason when the test must skip.
 inline const KernelSet* kernels_or_skip_reason(Isa isa, std::string& reason) {
-  const KernelSet* k = kernels_for(isa);
-  if (k == nullptr) {
+  if ((built_isas() & static_cast<IsaMask>(isa)) == 0) {
     reason = std::string(to_string(isa)) + " is not built for this target";
     return nullptr;
   }
@@ -46,7 +45,7 @@ inline const KernelSet* kernels_or_skip_reason(Isa isa, std::string& reason) {
              detect_cpu_features().to_string() + ")";
     return nullptr;
   }
-  return k;
+  return kernels_for(isa);
 }
 
 #define ES_KERNELS_OR_SKIP(var, isa)                                                             \
