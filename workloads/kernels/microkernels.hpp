@@ -267,6 +267,10 @@ struct KernelSet {
   /// contracts with 4-column tiles (tile t reads columns x0 + 4t ..) and elements e = i * 6 + j.
   WinoInputFn wino24_input = nullptr;
   WinoOutputFn wino24_output = nullptr;
+  /// Stride-2 3x3 as a 2x2-tile bilinear algorithm (25 products per tile instead of 36; see
+  /// winograd.hpp): 5x5 windows, tile t reads columns x0 + 4t .., elements e = i * 5 + j.
+  WinoInputFn wino_s2_input = nullptr;
+  WinoOutputFn wino_s2_output = nullptr;
 
   // Max pooling (every table sets it).
   MaxPoolFn maxpool = nullptr;

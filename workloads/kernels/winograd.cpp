@@ -33,12 +33,16 @@ public:
       tile = k.wino24_input != nullptr && d.geometry.in_c <= kWinograd24MaxChannels ? WinogradTile::k2x4
                                                                                     : WinogradTile::k2x2;
     }
-    m_wide = tile == WinogradTile::k2x4;
+    m_stride2 = d.geometry.stride_h == 2;
+    m_wide = !m_stride2 && tile == WinogradTile::k2x4;
     m_tw = m_wide ? 4 : 2;
-    m_ew = m_wide ? 6 : 4;
-    m_elements = 4 * m_ew;
-    m_input_fn = m_wide ? k.wino24_input : k.wino_input;
-    m_output_fn = m_wide ? k.wino24_output : k.wino_output;
+    m_eh = m_stride2 ? 5 : 4;
+    m_ew = m_stride2 ? 5 : (m_wide ? 6 : 4);
+    m_elements = m_eh * m_ew;
+    m_step_y = m_stride2 ? 4 : 2;
+    m_step_x = m_stride2 ? 4 : m_tw;
+    m_input_fn = m_stride2 ? k.wino_s2_input : (m_wide ? k.wino24_input : k.wino_input);
+    m_output_fn = m_stride2 ? k.wino_s2_output : (m_wide ? k.wino24_output : k.wino_output);
     m_cin = static_cast<std::size_t>(m_g.in_c);
     m_cout = static_cast<std::size_t>(m_g.out_c);
     m_out_h = static_cast<std::size_t>(m_g.out_h());
@@ -55,9 +59,12 @@ public:
 
     // U = G2' g Gx'^T per (output channel, input channel), stored [e][o][c] and packed per e.
     // G2' = 2 G of F(2,3) (rows); Gx' is the same for 2-wide tiles, 24 G of F(4,3) for 4-wide.
+    // Stride 2 uses the 5x3 [g0, g0 + g2, g2, g1, g1] map in both dimensions.
     static constexpr int kG2[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
     static constexpr int kG4[6][3] = {{6, 0, 0}, {-4, -4, -4}, {-4, 4, -4}, {1, 2, 4}, {1, -2, 4}, {0, 0, 24}};
-    const int (*gx)[3] = m_wide ? kG4 : kG2;
+    static constexpr int kS2[5][3] = {{1, 0, 0}, {1, 0, 1}, {0, 0, 1}, {0, 1, 0}, {0, 1, 0}};
+    const int (*gy)[3] = m_stride2 ? kS2 : kG2;
+    const int (*gx)[3] = m_stride2 ? kS2 : (m_wide ? kG4 : kG2);
     std::vector<std::int16_t> u(m_elements * m_cout * m_cin);
     for (std::size_t o = 0; o < m_cout; ++o) {
       for (std::size_t c = 0; c < m_cin; ++c) {
@@ -67,15 +74,15 @@ public:
             g[ky][kx] = d.weights[((o * 3 + static_cast<std::size_t>(ky)) * 3 + static_cast<std::size_t>(kx)) * m_cin + c];
           }
         }
-        int t[4][3] = {};
-        for (int i = 0; i < 4; ++i) {
+        int t[5][3] = {};
+        for (std::size_t i = 0; i < m_eh; ++i) {
           for (int kx = 0; kx < 3; ++kx) {
             for (int ky = 0; ky < 3; ++ky) {
-              t[i][kx] += kG2[i][ky] * g[ky][kx];
+              t[i][kx] += gy[i][ky] * g[ky][kx];
             }
           }
         }
-        for (std::size_t i = 0; i < 4; ++i) {
+        for (std::size_t i = 0; i < m_eh; ++i) {
           for (std::size_t j = 0; j < m_ew; ++j) {
             int v = 0;
             for (int kx = 0; kx < 3; ++kx) {
@@ -189,8 +196,8 @@ private:
     a.input_stride = m_input_stride;
     a.in_h = m_g.in_h;
     a.in_w = m_g.in_w;
-    a.y0 = 2 * static_cast<int>(ty) - m_g.pad_top;
-    a.x0 = static_cast<int>(m_tw * tx0) - m_g.pad_left;
+    a.y0 = static_cast<int>(m_step_y * ty) - m_g.pad_top;
+    a.x0 = static_cast<int>(m_step_x * tx0) - m_g.pad_left;
     a.tiles = n;
     a.channels = m_cin;
     a.zero_point = m_izp;
@@ -241,7 +248,10 @@ private:
   // even on 14x14 maps, where a whole row per task split 7 rows 4:3 over two threads).
   static constexpr std::size_t kTilesPerTask = 4;
   bool m_wide = false;              ///< F(2x4, 3x3) tiles instead of F(2x2, 3x3)
-  std::size_t m_tw = 2, m_ew = 4, m_elements = 16; ///< tile width, window width, 4 * m_ew
+  bool m_stride2 = false;           ///< the stride-2 algorithm (5x5 windows, 25 elements)
+  std::size_t m_tw = 2;             ///< output tile width (rows are always 2)
+  std::size_t m_eh = 4, m_ew = 4, m_elements = 16; ///< transform elements per row/column/tile
+  std::size_t m_step_y = 2, m_step_x = 2; ///< input pixels between neighbouring tiles
   WinoInputFn m_input_fn = nullptr;
   WinoOutputFn m_output_fn = nullptr;
   std::size_t m_tiles_h = 0, m_tiles_w = 0, m_tiles = 0, m_row_pieces = 0, m_cin_v = 0, m_cout_p = 0;
@@ -270,6 +280,10 @@ private:
 // on the 7th row and column) took 1.47-1.60 ms against 1.78-1.93 ms direct (1 thread, 3
 // interleaved runs). Smaller maps are not measured and stay direct.
 constexpr std::size_t kMinTiles = 16;
+// Stride 2 has 25 weight planes (25/9 of the direct path's bytes): ResNet-50's 14x14x512 ->
+// 7x7 layer (16 tiles) took 2.35-2.61 ms against 1.89-1.99 ms direct, while its 28x28 and 14x14
+// outputs (196 and 49 tiles) went from 1.64-1.76 to 1.34-1.45 ms (2 interleaved runs).
+constexpr std::size_t kMinTilesStride2 = 32;
 
 std::size_t winograd_tiles(const ref::ConvGeometry& g) {
   return div_up(static_cast<std::size_t>(std::max(g.out_h(), 0)), 2) *
@@ -282,8 +296,9 @@ bool winograd_applies(const ConvDesc& d, const KernelSet& k) {
   const ref::ConvGeometry& g = d.geometry;
   return k.gemm16 != nullptr && k.wino_input != nullptr && k.wino_output != nullptr &&
          k.gemm16_pack != nullptr && g.groups == 1 && g.kernel_h == 3 && g.kernel_w == 3 &&
-         g.stride_h == 1 && g.stride_w == 1 && g.in_c >= 16 && g.out_c >= 16 &&
-         winograd_tiles(g) >= kMinTiles &&
+         g.stride_h == g.stride_w && (g.stride_h == 1 || (g.stride_h == 2 && k.wino_s2_input != nullptr)) &&
+         g.in_c >= 16 && g.out_c >= 16 &&
+         winograd_tiles(g) >= (g.stride_h == 2 ? kMinTilesStride2 : kMinTiles) &&
          g.in_c <= kWinogradMaxChannels && winograd_enabled();
 }
 

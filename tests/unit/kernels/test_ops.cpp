@@ -271,6 +271,43 @@ TEST_P(OpsTest, Conv3x3Stride1Winograd) {
   check_conv(*k, ConvCase{14, 14, 256, 70, 3, 1, 1, 1, -5, 5}, seed++);
 }
 
+// 3x3 stride-2 convolutions: the 5x5-window bilinear path where the ISA has one (AVX2).
+TEST_P(OpsTest, Conv3x3Stride2Winograd) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::uint32_t seed = 1000;
+  for (auto [h, w] : {std::pair{1, 1}, {2, 3}, {4, 4}, {5, 7}, {8, 9}, {13, 6}}) {
+    for (int pad : {0, 1}) {
+      if (pad == 0 && (h < 3 || w < 3)) {
+        continue;
+      }
+      for (int c_in : {16, 17, 40}) {
+        for (int c_out : {16, 23, 70}) {
+          check_conv(*k, ConvCase{h, w, c_in, c_out, 3, 2, pad, 1, 6, -4}, seed++, false, true);
+        }
+      }
+    }
+  }
+  ConvCase asym{10, 11, 24, 32, 3, 2, 0, 1, 7, -3};
+  asym.pad_r = 1; // TF "SAME" padding for even sizes: bottom/right only
+  check_conv(*k, asym, seed++, false, true);
+  for (int in_zp : {-128, 127}) {
+    for (int out_zp : {-128, 127}) {
+      for (float gain : {1.0f, 30.0f}) {
+        check_conv(*k, ConvCase{9, 8, 29, 35, 3, 2, 1, 1, in_zp, out_zp, gain}, seed++, false, true);
+      }
+    }
+  }
+  check_conv(*k, ConvCase{11, 9, 32, 48, 3, 2, 1, 1, -128, -128, 1.0f, Activation::kRelu}, seed++, false, true);
+  // Shapes create_conv() itself sends down the stride-2 path (>= 16 output tiles).
+  check_conv(*k, ConvCase{28, 28, 128, 64, 3, 2, 1, 1, -128, 2}, seed++);
+  check_conv(*k, ConvCase{15, 14, 48, 40, 3, 2, 1, 1, 3, 3}, seed++);
+  for (int sign : {1, -1}) { // the largest accumulators the path may see
+    ConvCase c{5, 5, kWinogradMaxChannels, 16, 3, 2, 1, 1, -128, 0, 0.002f};
+    c.extreme = sign;
+    check_conv(*k, c, seed++, false, true);
+  }
+}
+
 // The largest accumulator Winograd may see: C_in = kWinogradMaxChannels, every input 127 with
 // Z_in = -128 (d = 255) and every weight +127 or -127, so 4 * y is within 2^31 of overflowing.
 TEST_P(OpsTest, Conv3x3WinogradAccumulatorBound) {

@@ -153,6 +153,55 @@ void wino24_input(const WinoInputArgs& a) {
   }
 }
 
+// Stride 2: a 2x2 output tile reads a 5x5 window; per dimension the even taps (g0, g2) on the
+// even window positions are an integer F(2,2) and the odd tap g1 is direct:
+// [d0 - d2, d2, d4 - d2, d1, d3]. |V| <= 4 * 255 = 1020.
+void wino_s2_input(const WinoInputArgs& a) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kWinograd);
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.zero_point));
+  const __m256i zero = _mm256_setzero_si256();
+  bool row_in[5];
+  const std::int8_t* row_ptr[5];
+  for (int i = 0; i < 5; ++i) {
+    const int y = a.y0 + i;
+    row_in[i] = y >= 0 && y < a.in_h;
+    row_ptr[i] = row_in[i] ? a.input + static_cast<std::size_t>(y) * static_cast<std::size_t>(a.in_w) * a.input_stride
+                           : nullptr;
+  }
+  for (std::size_t t = 0; t < a.tiles; ++t) {
+    const int xl = a.x0 + 4 * static_cast<int>(t);
+    bool col_in[5];
+    for (int j = 0; j < 5; ++j) {
+      col_in[j] = xl + j >= 0 && xl + j < a.in_w;
+    }
+    std::int16_t* v = a.v + t * a.row_stride;
+    for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
+      __m256i r[5][5]; // the row transform, per column
+      for (int j = 0; j < 5; ++j) {
+        __m256i d[5];
+        for (int i = 0; i < 5; ++i) {
+          d[i] = row_in[i] && col_in[j]
+                     ? load_d(row_ptr[i] + static_cast<std::size_t>(xl + j) * a.input_stride + c0, zp)
+                     : zero;
+        }
+        r[0][j] = _mm256_sub_epi16(d[0], d[2]);
+        r[1][j] = d[2];
+        r[2][j] = _mm256_sub_epi16(d[4], d[2]);
+        r[3][j] = d[1];
+        r[4][j] = d[3];
+      }
+      for (int i = 0; i < 5; ++i) {
+        std::int16_t* o = v + static_cast<std::size_t>(i * 5) * a.plane_stride + c0;
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_sub_epi16(r[i][0], r[i][2]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + a.plane_stride), r[i][2]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 2 * a.plane_stride), _mm256_sub_epi16(r[i][4], r[i][2]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 3 * a.plane_stride), r[i][1]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + 4 * a.plane_stride), r[i][3]);
+      }
+    }
+  }
+}
+
 // ------------------------------------------------------------------------------------------
 // GEMM: int16 rows x packed int16 -> int32 rows.
 
@@ -357,6 +406,51 @@ void wino24_output(const WinoOutputArgs& a) {
   }
 }
 
+// Stride-2 output: y0 = p0 + p1 + p3, y1 = p1 + p2 + p4 per dimension; no scaling, so the
+// wrapping int32 result is the direct accumulator itself.
+void wino_s2_output(const WinoOutputArgs& a) {
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(a.rq.output_max - a.rq.output_zero_point));
+  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.rq.output_zero_point));
+  const __m128i out_min = _mm_set1_epi8(static_cast<char>(a.rq.output_min));
+  for (std::size_t t = 0; t < a.tiles; ++t) {
+    const std::size_t ox = 2 * t;
+    const std::size_t cols = a.out_w - ox < 2 ? a.out_w - ox : 2;
+    const std::int32_t* m = a.m + t * a.row_stride;
+    for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
+      __m256i q[2][2][2]; // [output row][output column][8-channel half]
+      for (std::size_t h = 0; h < 2; ++h) {
+        const std::size_t c = c0 + 8 * h;
+        __m256i s[2][5];
+        for (std::size_t j = 0; j < 5; ++j) {
+          const auto* p = m + j * a.plane_stride + c;
+          const __m256i m0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+          const __m256i m1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 5 * a.plane_stride));
+          const __m256i m2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 10 * a.plane_stride));
+          const __m256i m3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 15 * a.plane_stride));
+          const __m256i m4 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 20 * a.plane_stride));
+          s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m3);
+          s[1][j] = _mm256_add_epi32(_mm256_add_epi32(m1, m2), m4);
+        }
+        const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bias + c));
+        const __m256 scale = _mm256_loadu_ps(a.scale + c);
+        for (std::size_t i = 0; i < 2; ++i) {
+          const __m256i y0 = _mm256_add_epi32(_mm256_add_epi32(s[i][0], s[i][1]), s[i][3]);
+          const __m256i y1 = _mm256_add_epi32(_mm256_add_epi32(s[i][1], s[i][2]), s[i][4]);
+          q[i][0][h] = quant8_upper(_mm256_add_epi32(y0, bias), scale, hi);
+          q[i][1][h] = quant8_upper(_mm256_add_epi32(y1, bias), scale, hi);
+        }
+      }
+      const std::size_t n = a.channels - c0 < 16 ? a.channels - c0 : 16;
+      for (std::size_t i = 0; i < a.rows; ++i) {
+        for (std::size_t j = 0; j < cols; ++j) {
+          store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0,
+                      pack16(q[i][j][0], q[i][j][1], zp, out_min), n);
+        }
+      }
+    }
+  }
+}
+
 } // namespace
 
 void add_winograd(KernelSet& set) {
@@ -370,6 +464,8 @@ void add_winograd(KernelSet& set) {
   set.wino_output = wino_output;
   set.wino24_input = wino24_input;
   set.wino24_output = wino24_output;
+  set.wino_s2_input = wino_s2_input;
+  set.wino_s2_output = wino_s2_output;
 }
 
 } // namespace es::kernels::avx2
