@@ -458,6 +458,30 @@ private:
   std::uint8_t* m_scratch = nullptr;
 };
 
+// Indirection rows of a sliding-window operator (depthwise, max pool), XNNPACK's layout: output
+// row oy has `cols` input columns (padding included) x kernel_h pointers, kx-major, so output
+// pixel x + 1 starts stride_w * kernel_h pointers after pixel x. Taps outside the image point
+// at `padding`.
+template <typename Geometry>
+void fill_window_indirection(const Geometry& g, std::size_t out_h, std::size_t cols,
+                             const std::int8_t* input, std::size_t input_stride, const void* padding,
+                             std::vector<const void*>& table) {
+  const std::size_t row_ptrs = cols * static_cast<std::size_t>(g.kernel_h);
+  table.assign(out_h * row_ptrs, padding);
+  for (std::size_t oy = 0; oy < out_h; ++oy) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      for (int ky = 0; ky < g.kernel_h; ++ky) {
+        const int iy = static_cast<int>(oy) * g.stride_h - g.pad_top + ky;
+        const int ix = static_cast<int>(j) - g.pad_left;
+        if (iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w) {
+          table[oy * row_ptrs + j * static_cast<std::size_t>(g.kernel_h) + static_cast<std::size_t>(ky)] =
+              input + (static_cast<std::size_t>(iy) * g.in_w + ix) * input_stride;
+        }
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Depthwise convolution: one indirection row per output row (XNNPACK layout: taps kx-major so
 // output pixel x+1 starts stride_w * kh pointers after pixel x), tiles = rows x channel chunks.
@@ -507,20 +531,7 @@ public:
   void setup(const OpBuffers& b) override {
     m_output = b.output;
     m_output_stride = b.output_stride;
-    m_indirection.assign(m_out_h * m_row_ptrs, m_zero.data());
-    for (std::size_t oy = 0; oy < m_out_h; ++oy) {
-      for (std::size_t j = 0; j < m_cols; ++j) {
-        for (int ky = 0; ky < m_g.kernel_h; ++ky) {
-          const int iy = static_cast<int>(oy) * m_g.stride_h - m_g.pad_top + ky;
-          const int ix = static_cast<int>(j) - m_g.pad_left;
-          if (iy >= 0 && iy < m_g.in_h && ix >= 0 && ix < m_g.in_w) {
-            m_indirection[oy * m_row_ptrs + j * static_cast<std::size_t>(m_g.kernel_h) +
-                          static_cast<std::size_t>(ky)] =
-                b.input + (static_cast<std::size_t>(iy) * m_g.in_w + ix) * b.input_stride;
-          }
-        }
-      }
-    }
+    fill_window_indirection(m_g, m_out_h, m_cols, b.input, b.input_stride, m_zero.data(), m_indirection);
   }
 
   [[nodiscard]] std::size_t tile_count(std::size_t /*phase*/) const override {
@@ -666,20 +677,7 @@ public:
   void setup(const OpBuffers& b) override {
     m_output = b.output;
     m_output_stride = b.output_stride;
-    m_indirection.assign(m_out_h * m_row_ptrs, m_low.data());
-    for (std::size_t oy = 0; oy < m_out_h; ++oy) {
-      for (std::size_t j = 0; j < m_cols; ++j) {
-        for (int ky = 0; ky < m_g.kernel_h; ++ky) {
-          const int iy = static_cast<int>(oy) * m_g.stride_h - m_g.pad_top + ky;
-          const int ix = static_cast<int>(j) - m_g.pad_left;
-          if (iy >= 0 && iy < m_g.in_h && ix >= 0 && ix < m_g.in_w) {
-            m_indirection[oy * m_row_ptrs + j * static_cast<std::size_t>(m_g.kernel_h) +
-                          static_cast<std::size_t>(ky)] =
-                b.input + (static_cast<std::size_t>(iy) * m_g.in_w + ix) * b.input_stride;
-          }
-        }
-      }
-    }
+    fill_window_indirection(m_g, m_out_h, m_cols, b.input, b.input_stride, m_low.data(), m_indirection);
   }
   [[nodiscard]] std::size_t tile_count(std::size_t /*phase*/) const override { return m_out_h; }
   void run_tiles(std::size_t /*phase*/, std::size_t begin, std::size_t end) override {

@@ -20,6 +20,7 @@
 //   The unpack permutes channels within 128-bit lanes (lo = {0-3, 8-11}, hi = {4-7, 12-15});
 //   bias, weights and scales are packed in that order and vpackssdw restores it.
 //   Packed tile: [16 x int32 bias'] [ceil(ks/2) x (lo 8 pairs, hi 8 pairs) int16] [16 x float]
+#include "workloads/kernels/x86/avx2_inline.hpp"
 #include "workloads/kernels/x86/avx2_shared.hpp"
 
 #include <immintrin.h>
@@ -31,40 +32,13 @@ namespace es::kernels {
 namespace avx2 {
 namespace {
 
+using x86::bcast32;
+using x86::quant8_upper;
+using x86::requant8;
+using x86::store_bytes;
+
 
 std::size_t min_size(std::size_t a, std::size_t b) { return a < b ? a : b; }
-
-// Requantizes 8 int32 accumulators: float multiply, clamp, round-to-nearest-even.
-inline __m256i requant8(__m256i acc, __m256 scale, __m256 lo, __m256 hi) {
-  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale);
-  f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
-  return _mm256_cvtps_epi32(f);
-}
-
-// Multiplies by the scale, clamps above only, rounds to nearest even.
-inline __m256i quant8_upper(__m256i acc, __m256 scale, __m256 hi) {
-  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale), hi));
-}
-
-// Writes the first n (<= 16) bytes of v.
-inline void store_bytes(std::int8_t* dst, __m128i v, std::size_t n) {
-  if (n >= 16) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), v);
-    return;
-  }
-  alignas(16) std::int8_t tmp[16];
-  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
-  std::memcpy(dst, tmp, n);
-}
-
-// ------------------------------------------------------------------------------------------
-// IGEMM
-
-inline __m256i bcast_pair(const std::int16_t* p) {
-  std::int32_t v = 0;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
 
 // ------------------------------------------------------------------------------------------
 // 3x32 IGEMM. On Zen 3 each vpbroadcastd from memory also occupies a vector shuffle pipe that
@@ -76,25 +50,30 @@ inline __m256i bcast_pair(const std::int16_t* p) {
 constexpr std::size_t kMr3 = 3;
 constexpr std::size_t kNr32 = 32;
 
-std::size_t gemm32_block_bytes(std::size_t kc, std::size_t ks) {
+// Blocks of 32 output channels with weights of type T (int16 for the IGEMM, int8 for the GEMV):
+// [32 x int32 bias'] [ks x kcp/2 x 32 x 2 T] [32 x float], kcp = round_up(kc, 2).
+template <typename T>
+std::size_t c2_block_bytes(std::size_t kc, std::size_t ks) {
   const std::size_t pairs = (kc + 1) / 2;
-  return kNr32 * 4 + ks * pairs * kNr32 * 4 + kNr32 * 4;
+  return kNr32 * 4 + ks * pairs * kNr32 * 2 * sizeof(T) + kNr32 * 4;
 }
 
-std::size_t gemm32_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
-  return (nc + kNr32 - 1) / kNr32 * gemm32_block_bytes(kc, ks);
+template <typename T>
+std::size_t c2_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
+  return (nc + kNr32 - 1) / kNr32 * c2_block_bytes<T>(kc, ks);
 }
 
-void gemm32_pack(const GemmPackArgs& args, void* packed) {
+template <typename T>
+void c2_pack(const GemmPackArgs& args, void* packed) {
   auto* out = static_cast<unsigned char*>(packed);
   const std::size_t pairs = (args.kc + 1) / 2;
   const std::size_t k_total = args.ks * args.kc;
-  const std::size_t block = gemm32_block_bytes(args.kc, args.ks);
+  const std::size_t block = c2_block_bytes<T>(args.kc, args.ks);
   for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32) {
     std::memset(out, 0, block);
     std::int32_t bias[kNr32] = {};
     float scale[kNr32] = {};
-    auto* w = reinterpret_cast<std::int16_t*>(out + kNr32 * 4);
+    auto* w = reinterpret_cast<T*>(out + kNr32 * 4);
     for (std::size_t j = 0; j < kNr32 && n0 + j < args.nc; ++j) {
       const std::int8_t* src = args.weights + (n0 + j) * k_total;
       std::int32_t sum = 0;
@@ -114,6 +93,12 @@ void gemm32_pack(const GemmPackArgs& args, void* packed) {
     out += block;
   }
 }
+
+std::size_t gemm32_block_bytes(std::size_t kc, std::size_t ks) { return c2_block_bytes<std::int16_t>(kc, ks); }
+std::size_t gemm32_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
+  return c2_packed_size<std::int16_t>(nc, kc, ks);
+}
+void gemm32_pack(const GemmPackArgs& args, void* packed) { c2_pack<std::int16_t>(args, packed); }
 
 // Packs 32 scaled, upper-clamped int32 outputs (q[j] = channels 8j..8j+7), adds the output zero
 // point, clamps below and stores the first nc (<= 32) bytes at dst.
@@ -163,7 +148,7 @@ void igemm32_block(const IgemmArgs& args, const unsigned char* block, std::size_
     for (std::size_t k = 0; k < pairs; ++k, w += 64) {
       #pragma GCC unroll 4
       for (std::size_t r = 0; r < kRows; ++r) {
-        const __m256i v = bcast_pair(rows[r] + 2 * k);
+        const __m256i v = bcast32(rows[r] + 2 * k);
         #pragma GCC unroll 4
         for (std::size_t j = 0; j < kCols; ++j) {
           const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16 * j));
@@ -220,43 +205,11 @@ void igemm32(const IgemmArgs& args) {
 // ------------------------------------------------------------------------------------------
 // 1 x 32 GEMV with int8 weights (M = 1).
 
-std::size_t gemv32_block_bytes(std::size_t kc, std::size_t ks) {
-  const std::size_t pairs = (kc + 1) / 2;
-  return kNr32 * 4 + ks * pairs * kNr32 * 2 + kNr32 * 4;
-}
-
+std::size_t gemv32_block_bytes(std::size_t kc, std::size_t ks) { return c2_block_bytes<std::int8_t>(kc, ks); }
 std::size_t gemv32_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
-  return (nc + kNr32 - 1) / kNr32 * gemv32_block_bytes(kc, ks);
+  return c2_packed_size<std::int8_t>(nc, kc, ks);
 }
-
-void gemv32_pack(const GemmPackArgs& args, void* packed) {
-  auto* out = static_cast<unsigned char*>(packed);
-  const std::size_t pairs = (args.kc + 1) / 2;
-  const std::size_t k_total = args.ks * args.kc;
-  const std::size_t block = gemv32_block_bytes(args.kc, args.ks);
-  for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32) {
-    std::memset(out, 0, block);
-    std::int32_t bias[kNr32] = {};
-    float scale[kNr32] = {};
-    auto* w = reinterpret_cast<std::int8_t*>(out + kNr32 * 4);
-    for (std::size_t j = 0; j < kNr32 && n0 + j < args.nc; ++j) {
-      const std::int8_t* src = args.weights + (n0 + j) * k_total;
-      std::int32_t sum = 0;
-      for (std::size_t t = 0; t < args.ks; ++t) {
-        for (std::size_t k = 0; k < args.kc; ++k) {
-          const std::int8_t v = src[t * args.kc + k];
-          sum += v;
-          w[((t * pairs + k / 2) * kNr32 + j) * 2 + (k % 2)] = v; // as gemm32, int8
-        }
-      }
-      bias[j] = args.bias[n0 + j] - args.input_zero_point * sum;
-      scale[j] = args.scale[n0 + j];
-    }
-    std::memcpy(out, bias, sizeof bias);
-    std::memcpy(out + block - kNr32 * 4, scale, sizeof scale);
-    out += block;
-  }
-}
+void gemv32_pack(const GemmPackArgs& args, void* packed) { c2_pack<std::int8_t>(args, packed); }
 
 // acc[j] += pair (v) x 8 channels of 16 int8 weight pairs widened to int16.
 inline __m256i madd_s8w(__m256i acc, __m256i v, const std::int8_t* w) {
@@ -286,8 +239,8 @@ void gemv32(const IgemmArgs& args) {
                                                               (p == args.zero ? 0 : args.a_offset));
       std::size_t k = 0;
       for (; k + 2 <= pairs; k += 2, w += 128) {
-        const __m256i v0 = bcast_pair(row + 2 * k);
-        const __m256i v1 = bcast_pair(row + 2 * k + 2);
+        const __m256i v0 = bcast32(row + 2 * k);
+        const __m256i v1 = bcast32(row + 2 * k + 2);
         #pragma GCC unroll 4
         for (std::size_t j = 0; j < 4; ++j) {
           acc[j] = madd_s8w(acc[j], v0, w + 16 * j);
@@ -295,7 +248,7 @@ void gemv32(const IgemmArgs& args) {
         }
       }
       if (k < pairs) {
-        const __m256i v0 = bcast_pair(row + 2 * k);
+        const __m256i v0 = bcast32(row + 2 * k);
         #pragma GCC unroll 4
         for (std::size_t j = 0; j < 4; ++j) {
           acc[j] = madd_s8w(acc[j], v0, w + 16 * j);

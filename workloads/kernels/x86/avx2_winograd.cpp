@@ -11,6 +11,7 @@
 //              the sum is 4 * the true accumulator), + bias, then the IGEMM's fp32 epilogue
 //              (vcvtdq2ps, vmulps, clamp above, vcvtps2dq, saturating packs + Z_out, clamp below).
 #include "workloads/kernels/microkernels.hpp"
+#include "workloads/kernels/x86/avx2_inline.hpp"
 #include "workloads/kernels/x86/avx2_shared.hpp"
 
 #include <immintrin.h>
@@ -19,6 +20,10 @@
 
 namespace es::kernels::avx2 {
 namespace {
+
+using x86::bcast32;
+using x86::quant8_upper;
+using x86::store_bytes;
 
 constexpr std::size_t kWinoMr = 3;
 constexpr std::size_t kWinoNr = 32;
@@ -47,43 +52,58 @@ void gemm16_pack(std::size_t nc, std::size_t kc, const std::int16_t* u, void* pa
 // ------------------------------------------------------------------------------------------
 // Input transform
 
-inline __m256i load_d(const std::int8_t* p, __m256i zp) {
-  return _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), zp);
+// The kRows input rows of one row of tiles, read 16 channels at a time as int16 with Z_in
+// subtracted (|d| <= 255); pixels outside the image read as 0, i.e. as Z_in.
+// F(2,3)'s B^T over the 4 rows of column j: r[i][j] for i < 4 (|r| <= 510).
+template <std::size_t kCols>
+inline void f23_rows(const __m256i* d, __m256i (&r)[4][kCols], int j) {
+  r[0][j] = _mm256_sub_epi16(d[0], d[2]);
+  r[1][j] = _mm256_add_epi16(d[1], d[2]);
+  r[2][j] = _mm256_sub_epi16(d[2], d[1]);
+  r[3][j] = _mm256_sub_epi16(d[1], d[3]);
 }
+
+template <int kRows>
+struct WindowRows {
+  explicit WindowRows(const WinoInputArgs& a)
+      : zp(_mm256_set1_epi16(static_cast<short>(a.zero_point))), stride(a.input_stride), in_w(a.in_w) {
+    for (int i = 0; i < kRows; ++i) {
+      const int y = a.y0 + i;
+      row[i] = y >= 0 && y < a.in_h
+                   ? a.input + static_cast<std::size_t>(y) * static_cast<std::size_t>(a.in_w) * a.input_stride
+                   : nullptr;
+    }
+  }
+  // d[i] = channels [c0, c0 + 16) of window row i at input column x.
+  void column(int x, std::size_t c0, __m256i* d) const {
+    const bool in = x >= 0 && x < in_w;
+    for (int i = 0; i < kRows; ++i) {
+      d[i] = in && row[i] != nullptr
+                 ? _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+                                        row[i] + static_cast<std::size_t>(x) * stride + c0))),
+                                    zp)
+                 : _mm256_setzero_si256();
+    }
+  }
+  const std::int8_t* row[kRows];
+  __m256i zp;
+  std::size_t stride;
+  int in_w;
+};
 
 void wino_input(const WinoInputArgs& a) {
   note_kernel_use(Isa::kAvx2, KernelKind::kWinograd);
-  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.zero_point));
-  const __m256i zero = _mm256_setzero_si256();
-  bool row_in[4];
-  const std::int8_t* row_ptr[4];
-  for (int i = 0; i < 4; ++i) {
-    const int y = a.y0 + i;
-    row_in[i] = y >= 0 && y < a.in_h;
-    row_ptr[i] = row_in[i] ? a.input + static_cast<std::size_t>(y) * static_cast<std::size_t>(a.in_w) * a.input_stride
-                           : nullptr;
-  }
+  const WindowRows<4> w(a);
   for (std::size_t t = 0; t < a.tiles; ++t) {
     const int xl = a.x0 + 2 * static_cast<int>(t);
-    bool col_in[4];
-    for (int j = 0; j < 4; ++j) {
-      col_in[j] = xl + j >= 0 && xl + j < a.in_w;
-    }
     std::int16_t* v = a.v + t * a.row_stride;
     for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
       // r = B^T d (over rows i), one column j at a time, then V = r B (over columns).
       __m256i r[4][4];
       for (int j = 0; j < 4; ++j) {
         __m256i d[4];
-        for (int i = 0; i < 4; ++i) {
-          d[i] = row_in[i] && col_in[j]
-                     ? load_d(row_ptr[i] + static_cast<std::size_t>(xl + j) * a.input_stride + c0, zp)
-                     : zero;
-        }
-        r[0][j] = _mm256_sub_epi16(d[0], d[2]);
-        r[1][j] = _mm256_add_epi16(d[1], d[2]);
-        r[2][j] = _mm256_sub_epi16(d[2], d[1]);
-        r[3][j] = _mm256_sub_epi16(d[1], d[3]);
+        w.column(xl + j, c0, d);
+        f23_rows(d, r, j);
       }
       for (int i = 0; i < 4; ++i) {
         std::int16_t* o = v + static_cast<std::size_t>(i * 4) * a.plane_stride + c0;
@@ -100,36 +120,16 @@ void wino_input(const WinoInputArgs& a) {
 // adds), rows F(2,3)'s: |V| <= 2 * 10 * 255 = 5100, and every intermediate stays below that.
 void wino24_input(const WinoInputArgs& a) {
   note_kernel_use(Isa::kAvx2, KernelKind::kWinograd);
-  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.zero_point));
-  const __m256i zero = _mm256_setzero_si256();
-  bool row_in[4];
-  const std::int8_t* row_ptr[4];
-  for (int i = 0; i < 4; ++i) {
-    const int y = a.y0 + i;
-    row_in[i] = y >= 0 && y < a.in_h;
-    row_ptr[i] = row_in[i] ? a.input + static_cast<std::size_t>(y) * static_cast<std::size_t>(a.in_w) * a.input_stride
-                           : nullptr;
-  }
+  const WindowRows<4> w(a);
   for (std::size_t t = 0; t < a.tiles; ++t) {
     const int xl = a.x0 + 4 * static_cast<int>(t);
-    bool col_in[6];
-    for (int j = 0; j < 6; ++j) {
-      col_in[j] = xl + j >= 0 && xl + j < a.in_w;
-    }
     std::int16_t* v = a.v + t * a.row_stride;
     for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
       __m256i r[4][6]; // F(2,3) B^T over the rows, per column
       for (int j = 0; j < 6; ++j) {
         __m256i d[4];
-        for (int i = 0; i < 4; ++i) {
-          d[i] = row_in[i] && col_in[j]
-                     ? load_d(row_ptr[i] + static_cast<std::size_t>(xl + j) * a.input_stride + c0, zp)
-                     : zero;
-        }
-        r[0][j] = _mm256_sub_epi16(d[0], d[2]);
-        r[1][j] = _mm256_add_epi16(d[1], d[2]);
-        r[2][j] = _mm256_sub_epi16(d[2], d[1]);
-        r[3][j] = _mm256_sub_epi16(d[1], d[3]);
+        w.column(xl + j, c0, d);
+        f23_rows(d, r, j);
       }
       for (int i = 0; i < 4; ++i) {
         const __m256i* x = r[i];
@@ -158,32 +158,15 @@ void wino24_input(const WinoInputArgs& a) {
 // [d0 - d2, d2, d4 - d2, d1, d3]. |V| <= 4 * 255 = 1020.
 void wino_s2_input(const WinoInputArgs& a) {
   note_kernel_use(Isa::kAvx2, KernelKind::kWinograd);
-  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.zero_point));
-  const __m256i zero = _mm256_setzero_si256();
-  bool row_in[5];
-  const std::int8_t* row_ptr[5];
-  for (int i = 0; i < 5; ++i) {
-    const int y = a.y0 + i;
-    row_in[i] = y >= 0 && y < a.in_h;
-    row_ptr[i] = row_in[i] ? a.input + static_cast<std::size_t>(y) * static_cast<std::size_t>(a.in_w) * a.input_stride
-                           : nullptr;
-  }
+  const WindowRows<5> w(a);
   for (std::size_t t = 0; t < a.tiles; ++t) {
     const int xl = a.x0 + 4 * static_cast<int>(t);
-    bool col_in[5];
-    for (int j = 0; j < 5; ++j) {
-      col_in[j] = xl + j >= 0 && xl + j < a.in_w;
-    }
     std::int16_t* v = a.v + t * a.row_stride;
     for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
       __m256i r[5][5]; // the row transform, per column
       for (int j = 0; j < 5; ++j) {
         __m256i d[5];
-        for (int i = 0; i < 5; ++i) {
-          d[i] = row_in[i] && col_in[j]
-                     ? load_d(row_ptr[i] + static_cast<std::size_t>(xl + j) * a.input_stride + c0, zp)
-                     : zero;
-        }
+        w.column(xl + j, c0, d);
         r[0][j] = _mm256_sub_epi16(d[0], d[2]);
         r[1][j] = d[2];
         r[2][j] = _mm256_sub_epi16(d[4], d[2]);
@@ -205,12 +188,6 @@ void wino_s2_input(const WinoInputArgs& a) {
 // ------------------------------------------------------------------------------------------
 // GEMM: int16 rows x packed int16 -> int32 rows.
 
-inline __m256i bcast_pair(const std::int16_t* p) {
-  std::int32_t v = 0;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
 // kRows rows (1..3) x kCols vectors of 8 channels (1..4; narrow layers skip padding columns).
 template <std::size_t kRows, std::size_t kCols>
 void wgemm_block(const Gemm16Args& a, const std::int16_t* w, std::size_t pairs, std::int32_t* c) {
@@ -230,7 +207,7 @@ void wgemm_block(const Gemm16Args& a, const std::int16_t* w, std::size_t pairs, 
   for (std::size_t k = 0; k < pairs; ++k, w += 2 * kWinoNr) {
     #pragma GCC unroll 4
     for (std::size_t r = 0; r < kRows; ++r) {
-      const __m256i v = bcast_pair(rows[r] + 2 * k);
+      const __m256i v = bcast32(rows[r] + 2 * k);
       #pragma GCC unroll 4
       for (std::size_t j = 0; j < kCols; ++j) {
         const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16 * j));
@@ -280,68 +257,6 @@ void gemm16(const Gemm16Args& a) {
 // ------------------------------------------------------------------------------------------
 // Output transform and requantization
 
-inline __m256i quant8_upper(__m256i acc, __m256 scale, __m256 hi) {
-  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale), hi));
-}
-
-inline void store_bytes(std::int8_t* dst, __m128i v, std::size_t n) {
-  if (n >= 16) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), v);
-    return;
-  }
-  alignas(16) std::int8_t tmp[16];
-  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
-  std::memcpy(dst, tmp, n);
-}
-
-void wino_output(const WinoOutputArgs& a) {
-  const __m256 hi = _mm256_set1_ps(static_cast<float>(a.rq.output_max - a.rq.output_zero_point));
-  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.rq.output_zero_point));
-  const __m128i out_min = _mm_set1_epi8(static_cast<char>(a.rq.output_min));
-  for (std::size_t t = 0; t < a.tiles; ++t) {
-    const std::size_t ox = 2 * t;
-    const std::size_t cols = a.out_w - ox < 2 ? a.out_w - ox : 2;
-    const std::int32_t* m = a.m + t * a.row_stride;
-    for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
-      __m256i q[2][2][2]; // [output row][output column][8-channel half]
-      for (std::size_t h = 0; h < 2; ++h) {
-        const std::size_t c = c0 + 8 * h;
-        __m256i s[2][4]; // s = A^T M (over rows)
-        for (std::size_t j = 0; j < 4; ++j) {
-          const auto* p = m + j * a.plane_stride + c;
-          const __m256i m0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-          const __m256i m1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 4 * a.plane_stride));
-          const __m256i m2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 8 * a.plane_stride));
-          const __m256i m3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 12 * a.plane_stride));
-          const __m256i m12 = _mm256_sub_epi32(m1, m2);
-          s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m2);
-          s[1][j] = _mm256_sub_epi32(m12, m3);
-        }
-        const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bias + c));
-        const __m256 scale = _mm256_loadu_ps(a.scale + c);
-        for (std::size_t i = 0; i < 2; ++i) {
-          const __m256i y0 = _mm256_add_epi32(_mm256_add_epi32(s[i][0], s[i][1]), s[i][2]);
-          const __m256i y1 = _mm256_sub_epi32(_mm256_sub_epi32(s[i][1], s[i][2]), s[i][3]);
-          q[i][0][h] = quant8_upper(_mm256_add_epi32(_mm256_srai_epi32(y0, 2), bias), scale, hi);
-          q[i][1][h] = quant8_upper(_mm256_add_epi32(_mm256_srai_epi32(y1, 2), bias), scale, hi);
-        }
-      }
-      const std::size_t n = a.channels - c0 < 16 ? a.channels - c0 : 16;
-      for (std::size_t i = 0; i < a.rows; ++i) {
-        for (std::size_t j = 0; j < cols; ++j) {
-          // [0-3, 8-11 | 4-7, 12-15] -> bytes 0-15 in order (as the IGEMM epilogue).
-          const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q[i][j][0], q[i][j][1]), zp);
-          const __m256i p8 = _mm256_packs_epi16(p16, p16);
-          const __m128i bytes = _mm_max_epi8(
-              _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
-          store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0, bytes, n);
-        }
-      }
-    }
-  }
-}
-
-
 // Packs two requantized 8-channel vectors into 16 output bytes (the IGEMM epilogue's order).
 inline __m128i pack16(__m256i q0, __m256i q1, __m256i zp, __m128i out_min) {
   const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
@@ -349,49 +264,30 @@ inline __m128i pack16(__m256i q0, __m256i q1, __m256i zp, __m128i out_min) {
   return _mm_max_epi8(_mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
 }
 
-// F(2x4, 3x3) output: F(2,3)'s A^T over the rows, F(4,3)'s over the columns (entries up to 8),
-// giving 48 * y mod 2^32. 48 = 3 * 16: multiplying by 3^-1 mod 2^32 (0xAAAAAAAB, vpmulld keeps
-// the low 32 bits) gives 16 * y mod 2^32, which is 16 * y when |16 y| < 2^31 (C_in <= 460, see
-// winograd.hpp), and the arithmetic shift by 4 is then exact.
-void wino24_output(const WinoOutputArgs& a) {
+// Drives an output stage over a run of tiles of 2 rows x kCols output columns. For 8 channels,
+// `transform(p, plane_stride, acc)` turns the tile's M planes at p (element e at
+// p + e * plane_stride) into the exact int32 accumulators acc[row][col] without bias; this adds
+// the bias, requantizes as the IGEMM does, and stores the pixels inside the output.
+template <std::size_t kCols, typename Transform>
+void output_stage(const WinoOutputArgs& a, Transform transform) {
   const __m256 hi = _mm256_set1_ps(static_cast<float>(a.rq.output_max - a.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.rq.output_zero_point));
   const __m128i out_min = _mm_set1_epi8(static_cast<char>(a.rq.output_min));
-  const __m256i inv3 = _mm256_set1_epi32(static_cast<int>(0xAAAAAAABu));
   for (std::size_t t = 0; t < a.tiles; ++t) {
-    const std::size_t ox = 4 * t;
-    const std::size_t cols = a.out_w - ox < 4 ? a.out_w - ox : 4;
+    const std::size_t ox = kCols * t;
+    const std::size_t cols = a.out_w - ox < kCols ? a.out_w - ox : kCols;
     const std::int32_t* m = a.m + t * a.row_stride;
     for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
-      __m256i q[2][4][2]; // [output row][output column][8-channel half]
+      __m256i q[2][2][kCols]; // [8-channel half][output row][output column]
       for (std::size_t h = 0; h < 2; ++h) {
         const std::size_t c = c0 + 8 * h;
-        __m256i s[2][6]; // A^T M over the 4 rows
-        for (std::size_t j = 0; j < 6; ++j) {
-          const auto* p = m + j * a.plane_stride + c;
-          const __m256i m0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-          const __m256i m1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 6 * a.plane_stride));
-          const __m256i m2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 12 * a.plane_stride));
-          const __m256i m3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 18 * a.plane_stride));
-          s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m2);
-          s[1][j] = _mm256_sub_epi32(_mm256_sub_epi32(m1, m2), m3);
-        }
+        __m256i acc[2][kCols];
+        transform(m + c, a.plane_stride, acc);
         const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bias + c));
         const __m256 scale = _mm256_loadu_ps(a.scale + c);
         for (std::size_t i = 0; i < 2; ++i) {
-          const __m256i* x = s[i];
-          const __m256i a12 = _mm256_add_epi32(x[1], x[2]);
-          const __m256i s12 = _mm256_sub_epi32(x[1], x[2]);
-          const __m256i a34 = _mm256_add_epi32(x[3], x[4]);
-          const __m256i s34 = _mm256_sub_epi32(x[3], x[4]);
-          __m256i y[4];
-          y[0] = _mm256_add_epi32(_mm256_add_epi32(x[0], a12), a34);
-          y[1] = _mm256_add_epi32(s12, _mm256_slli_epi32(s34, 1));
-          y[2] = _mm256_add_epi32(a12, _mm256_slli_epi32(a34, 2));
-          y[3] = _mm256_add_epi32(_mm256_add_epi32(s12, _mm256_slli_epi32(s34, 3)), x[5]);
-          for (std::size_t j = 0; j < 4; ++j) {
-            const __m256i acc = _mm256_srai_epi32(_mm256_mullo_epi32(y[j], inv3), 4);
-            q[i][j][h] = quant8_upper(_mm256_add_epi32(acc, bias), scale, hi);
+          for (std::size_t j = 0; j < kCols; ++j) {
+            q[h][i][j] = quant8_upper(_mm256_add_epi32(acc[i][j], bias), scale, hi);
           }
         }
       }
@@ -399,56 +295,88 @@ void wino24_output(const WinoOutputArgs& a) {
       for (std::size_t i = 0; i < a.rows; ++i) {
         for (std::size_t j = 0; j < cols; ++j) {
           store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0,
-                      pack16(q[i][j][0], q[i][j][1], zp, out_min), n);
+                      pack16(q[0][i][j], q[1][i][j], zp, out_min), n);
         }
       }
     }
   }
 }
 
-// Stride-2 output: y0 = p0 + p1 + p3, y1 = p1 + p2 + p4 per dimension; no scaling, so the
-// wrapping int32 result is the direct accumulator itself.
-void wino_s2_output(const WinoOutputArgs& a) {
-  const __m256 hi = _mm256_set1_ps(static_cast<float>(a.rq.output_max - a.rq.output_zero_point));
-  const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.rq.output_zero_point));
-  const __m128i out_min = _mm_set1_epi8(static_cast<char>(a.rq.output_min));
-  for (std::size_t t = 0; t < a.tiles; ++t) {
-    const std::size_t ox = 2 * t;
-    const std::size_t cols = a.out_w - ox < 2 ? a.out_w - ox : 2;
-    const std::int32_t* m = a.m + t * a.row_stride;
-    for (std::size_t c0 = 0; c0 < a.channels; c0 += 16) {
-      __m256i q[2][2][2]; // [output row][output column][8-channel half]
-      for (std::size_t h = 0; h < 2; ++h) {
-        const std::size_t c = c0 + 8 * h;
-        __m256i s[2][5];
-        for (std::size_t j = 0; j < 5; ++j) {
-          const auto* p = m + j * a.plane_stride + c;
-          const __m256i m0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-          const __m256i m1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 5 * a.plane_stride));
-          const __m256i m2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 10 * a.plane_stride));
-          const __m256i m3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 15 * a.plane_stride));
-          const __m256i m4 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 20 * a.plane_stride));
-          s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m3);
-          s[1][j] = _mm256_add_epi32(_mm256_add_epi32(m1, m2), m4);
-        }
-        const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bias + c));
-        const __m256 scale = _mm256_loadu_ps(a.scale + c);
-        for (std::size_t i = 0; i < 2; ++i) {
-          const __m256i y0 = _mm256_add_epi32(_mm256_add_epi32(s[i][0], s[i][1]), s[i][3]);
-          const __m256i y1 = _mm256_add_epi32(_mm256_add_epi32(s[i][1], s[i][2]), s[i][4]);
-          q[i][0][h] = quant8_upper(_mm256_add_epi32(y0, bias), scale, hi);
-          q[i][1][h] = quant8_upper(_mm256_add_epi32(y1, bias), scale, hi);
-        }
-      }
-      const std::size_t n = a.channels - c0 < 16 ? a.channels - c0 : 16;
-      for (std::size_t i = 0; i < a.rows; ++i) {
-        for (std::size_t j = 0; j < cols; ++j) {
-          store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0,
-                      pack16(q[i][j][0], q[i][j][1], zp, out_min), n);
-        }
+inline __m256i load_plane(const std::int32_t* p, std::size_t e, std::size_t plane_stride) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + e * plane_stride));
+}
+
+// F(2x2): A^T M A (wrapping int32) is 4 * y exactly (winograd.hpp); the shift by 2 is exact.
+void wino_output(const WinoOutputArgs& a) {
+  output_stage<2>(a, [](const std::int32_t* p, std::size_t ps, __m256i (&acc)[2][2]) {
+    __m256i s[2][4]; // A^T M over the rows
+    for (std::size_t j = 0; j < 4; ++j) {
+      const __m256i m0 = load_plane(p, j, ps);
+      const __m256i m1 = load_plane(p, 4 + j, ps);
+      const __m256i m2 = load_plane(p, 8 + j, ps);
+      const __m256i m3 = load_plane(p, 12 + j, ps);
+      s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m2);
+      s[1][j] = _mm256_sub_epi32(_mm256_sub_epi32(m1, m2), m3);
+    }
+    for (std::size_t i = 0; i < 2; ++i) {
+      acc[i][0] = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(s[i][0], s[i][1]), s[i][2]), 2);
+      acc[i][1] = _mm256_srai_epi32(_mm256_sub_epi32(_mm256_sub_epi32(s[i][1], s[i][2]), s[i][3]), 2);
+    }
+  });
+}
+
+// F(2x4): F(2,3)'s A^T over the rows, F(4,3)'s over the columns (entries up to 8), giving
+// 48 * y mod 2^32. 48 = 3 * 16: multiplying by 3^-1 mod 2^32 (0xAAAAAAAB, vpmulld keeps the low
+// 32 bits) gives 16 * y mod 2^32, which is 16 * y when |16 y| < 2^31 (C_in <= 460, see
+// winograd.hpp), and the arithmetic shift by 4 is then exact.
+void wino24_output(const WinoOutputArgs& a) {
+  output_stage<4>(a, [](const std::int32_t* p, std::size_t ps, __m256i (&acc)[2][4]) {
+    const __m256i inv3 = _mm256_set1_epi32(static_cast<int>(0xAAAAAAABu));
+    __m256i s[2][6]; // A^T M over the 4 rows
+    for (std::size_t j = 0; j < 6; ++j) {
+      const __m256i m0 = load_plane(p, j, ps);
+      const __m256i m1 = load_plane(p, 6 + j, ps);
+      const __m256i m2 = load_plane(p, 12 + j, ps);
+      const __m256i m3 = load_plane(p, 18 + j, ps);
+      s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m2);
+      s[1][j] = _mm256_sub_epi32(_mm256_sub_epi32(m1, m2), m3);
+    }
+    for (std::size_t i = 0; i < 2; ++i) {
+      const __m256i* x = s[i];
+      const __m256i a12 = _mm256_add_epi32(x[1], x[2]);
+      const __m256i s12 = _mm256_sub_epi32(x[1], x[2]);
+      const __m256i a34 = _mm256_add_epi32(x[3], x[4]);
+      const __m256i s34 = _mm256_sub_epi32(x[3], x[4]);
+      const __m256i y[4] = {_mm256_add_epi32(_mm256_add_epi32(x[0], a12), a34),
+                            _mm256_add_epi32(s12, _mm256_slli_epi32(s34, 1)),
+                            _mm256_add_epi32(a12, _mm256_slli_epi32(a34, 2)),
+                            _mm256_add_epi32(_mm256_add_epi32(s12, _mm256_slli_epi32(s34, 3)), x[5])};
+      for (std::size_t j = 0; j < 4; ++j) {
+        acc[i][j] = _mm256_srai_epi32(_mm256_mullo_epi32(y[j], inv3), 4);
       }
     }
-  }
+  });
+}
+
+// Stride 2: y0 = p0 + p1 + p3, y1 = p1 + p2 + p4 per dimension; no scaling, so the wrapping
+// int32 result is the direct accumulator itself.
+void wino_s2_output(const WinoOutputArgs& a) {
+  output_stage<2>(a, [](const std::int32_t* p, std::size_t ps, __m256i (&acc)[2][2]) {
+    __m256i s[2][5];
+    for (std::size_t j = 0; j < 5; ++j) {
+      const __m256i m0 = load_plane(p, j, ps);
+      const __m256i m1 = load_plane(p, 5 + j, ps);
+      const __m256i m2 = load_plane(p, 10 + j, ps);
+      const __m256i m3 = load_plane(p, 15 + j, ps);
+      const __m256i m4 = load_plane(p, 20 + j, ps);
+      s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m3);
+      s[1][j] = _mm256_add_epi32(_mm256_add_epi32(m1, m2), m4);
+    }
+    for (std::size_t i = 0; i < 2; ++i) {
+      acc[i][0] = _mm256_add_epi32(_mm256_add_epi32(s[i][0], s[i][1]), s[i][3]);
+      acc[i][1] = _mm256_add_epi32(_mm256_add_epi32(s[i][1], s[i][2]), s[i][4]);
+    }
+  });
 }
 
 } // namespace

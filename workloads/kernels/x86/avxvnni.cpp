@@ -8,6 +8,7 @@
 //   kc4 = round_up(kc, 4).
 #include "workloads/kernels/pack_c4.hpp"
 #include "workloads/kernels/peak.hpp"
+#include "workloads/kernels/x86/avx2_inline.hpp"
 #include "workloads/kernels/x86/avx2_shared.hpp"
 
 #include <immintrin.h>
@@ -39,6 +40,10 @@ namespace es::kernels {
 namespace avxvnni {
 namespace {
 
+using x86::bcast32;
+using x86::requant8;
+using x86::store_bytes;
+
 constexpr std::size_t kMr = 6;
 constexpr std::size_t kNr = 16;
 
@@ -52,28 +57,6 @@ std::size_t gemm_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
 }
 
 void gemm_pack(const GemmPackArgs& args, void* packed) { c4_pack(kNr, 128, args, packed); }
-
-inline __m256i bcast4(const std::uint8_t* p) {
-  std::int32_t v = 0;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
-inline __m256i requant8(__m256i acc, __m256 scale, __m256 lo, __m256 hi) {
-  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale);
-  f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
-  return _mm256_cvtps_epi32(f);
-}
-
-inline void store_bytes(std::int8_t* dst, __m128i v, std::size_t n) {
-  if (n >= 16) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), v);
-    return;
-  }
-  alignas(16) std::int8_t tmp[16];
-  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
-  std::memcpy(dst, tmp, n);
-}
 
 template <bool kFull>
 void igemm_block(const IgemmArgs& args, const unsigned char* block, std::size_t quads,
@@ -96,7 +79,7 @@ void igemm_block(const IgemmArgs& args, const unsigned char* block, std::size_t 
       const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
       const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32));
       for (std::size_t r = 0; r < kMr; ++r) {
-        const __m256i v = bcast4(rows[r] + 4 * q);
+        const __m256i v = bcast32(rows[r] + 4 * q);
         acc[r][0] = ES_DPBUSD_YMM(acc[r][0], v, b0);
         if (kFull) {
           acc[r][1] = ES_DPBUSD_YMM(acc[r][1], v, b1);
