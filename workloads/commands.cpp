@@ -231,6 +231,10 @@ int cmd_bench(const std::vector<std::string>& args, std::ostream& out, std::ostr
         << fmt_spec(0, 1, peak) << " GMAC/s (max of " << p.kernels->peak_instruction << " loop and "
         << p.kernels->igemm_name << " in L1, "
         << fmt_spec(0, 1, peak_1t) << " per core x " << options.threads << ")\n";
+    if (p.kernels->wino_input != nullptr) {
+      out << "  (MACs are the network's direct-convolution MACs; Winograd layers multiply less,\n"
+             "   so GMAC/s and % of peak can exceed the instruction peak)\n";
+    }
     out << "  output fnv1a " << hex64(checksum) << " (" << verify_text << "); arena "
         << p.network->arena_bytes() / 1024 << " KiB\n";
     if (profile) {

@@ -356,6 +356,7 @@ TEST_P(OpsTest, DepthwiseOddChannels) {
   check_conv(*k, ConvCase{1, 1, 16, 16, 3, 1, 1, 16, 5, 5}, seed++);        // all padding
   check_conv(*k, ConvCase{11, 10, 17, 17, 9, 1, 4, 17, -7, 2}, seed++);     // 81 taps
   check_conv(*k, ConvCase{8, 9, 40, 40, 4, 2, 1, 40, 1, -1}, seed++);       // even kernel
+  check_conv(*k, ConvCase{3, 300, 33, 33, 3, 1, 1, 33, -5, 6}, seed++);     // rows past 256 pixels
 }
 
 TEST_P(OpsTest, FullyConnected) {

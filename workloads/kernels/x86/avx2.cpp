@@ -438,10 +438,11 @@ struct Column {
   __m256i pair_lo, pair_hi, single_lo, single_hi;
 };
 
-inline Column load_column(const void* const* col, const DwconvArgs& args, std::size_t c) {
-  const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap_ptr(col[0], args) + c));
-  const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap_ptr(col[1], args) + c));
-  const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap_ptr(col[2], args) + c));
+// col: the column's 3 row pointers, already offset (tap_ptr applied).
+inline Column load_column(const std::int8_t* const* col, std::size_t c) {
+  const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(col[0] + c));
+  const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(col[1] + c));
+  const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(col[2] + c));
   Column k;
   k.pair_lo = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r0, r1));
   k.pair_hi = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(r0, r1));
@@ -457,7 +458,7 @@ inline void column_madd(__m256i& lo, __m256i& hi, const Column& k, const __m256i
   hi = _mm256_add_epi32(hi, _mm256_madd_epi16(k.single_hi, _mm256_load_si256(w + 3)));
 }
 
-void dw3x3_s1_row(const DwconvArgs& args) {
+void dw3x3_s1_row(const DwconvArgs& args, const std::int8_t* const* cols) {
   const std::size_t tile_bytes = dw_tile_bytes(9);
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
@@ -471,10 +472,10 @@ void dw3x3_s1_row(const DwconvArgs& args) {
     const __m256 scale_hi = _mm256_loadu_ps(reinterpret_cast<const float*>(sl + 96));
     const auto* w = reinterpret_cast<const __m256i*>(sl + 128);
     const std::size_t n = min_size(kDwTile, args.channels - c);
-    Column k0 = load_column(args.input, args, c);
-    Column k1 = load_column(args.input + 3, args, c);
+    Column k0 = load_column(cols, c);
+    Column k1 = load_column(cols + 3, c);
     for (std::size_t x = 0; x < args.output_width; ++x) {
-      const Column k2 = load_column(args.input + (x + 2) * 3, args, c);
+      const Column k2 = load_column(cols + (x + 2) * 3, c);
       __m256i acc_lo = bias_lo;
       __m256i acc_hi = bias_hi;
       column_madd(acc_lo, acc_hi, k0, w);
@@ -494,8 +495,16 @@ void dw3x3_s1_row(const DwconvArgs& args) {
 }
 
 void dwconv_impl(const DwconvArgs& args) {
-  if (args.ks == 9 && args.kernel_h == 3 && args.input_step == 3) { // 3x3, stride 1
-    dw3x3_s1_row(args);
+  constexpr std::size_t kMaxRowPointers = 3 * 258; // rows up to 256 output pixels
+  const std::size_t row_pointers = (args.output_width + 2) * 3;
+  if (args.ks == 9 && args.kernel_h == 3 && args.input_step == 3 && row_pointers <= kMaxRowPointers) {
+    // 3x3, stride 1. The row's pointers are resolved once here instead of once per column and
+    // 16-channel tile inside the kernel.
+    const std::int8_t* cols[kMaxRowPointers];
+    for (std::size_t i = 0; i < row_pointers; ++i) {
+      cols[i] = tap_ptr(args.input[i], args);
+    }
+    dw3x3_s1_row(args, cols);
     return;
   }
   const std::size_t tile_bytes = dw_tile_bytes(args.ks);
