@@ -12,7 +12,6 @@ namespace {
 std::size_t round_up(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
 std::size_t div_up(std::size_t v, std::size_t m) { return (v + m - 1) / m; }
 
-
 // EDGESOAK_WINOGRAD=0 turns the path off (A/B measurements); read once.
 bool winograd_enabled() {
   static const bool enabled = [] {
@@ -22,9 +21,12 @@ bool winograd_enabled() {
   return enabled;
 }
 
-// Scratch layout: V [16][tiles][cin_v] int16, then M [16][tiles][cout_p] int32.
-// Phases: 0 input transform (one tile row per task), 1 GEMMs (element, channel chunk, MR rows),
-// 2 output transform (one tile row per task).
+// One operator for the three algorithms (F(2x2), F(2x4), stride 2); they differ in the window,
+// the element count E (16, 24, 25), the transforms and the weight maps.
+// Scratch layout: V [E][tiles][cin_v] int16, then M [E][tiles][cout_p] int32.
+// Phased schedule: 0 input transform (pieces of a tile row), 1 GEMMs (element, 32-channel block,
+// group of MR-row tiles), 2 output transform (pieces of a tile row). Fused schedule: one task
+// per tile row runs all three.
 class WinogradConv final : public Operator {
 public:
   WinogradConv(const ConvDesc& d, const KernelSet& k, WinogradSchedule schedule, WinogradTile tile)
@@ -114,7 +116,8 @@ public:
     m_m_tiles = div_up(m_tiles, k.gemm16_mr);
     m_m_groups = div_up(m_m_tiles, kMTilesPerTask);
     m_v_bytes = round_up(m_elements * m_tiles * m_cin_v * 2, 64);
-    // Small transformed weights (ResNet's 56x56x64 layers: 128 KB) stay in L2 while each task
+    // Small transformed weights (ResNet's 56x56x64 layers: 128 KB for F(2x2), 192 KB for
+    // F(2x4)) stay in L2 while each task
     // runs all three stages on one tile row, so V and M stay in L2 too; the phased form writes
     // and re-reads them through L3 (4.8 MB per 56x56x64 layer). Measured on ResNet-18's four
     // 56x56x64 layers: 3-7 % faster (3 interleaved runs, loaded machine). Large weights are

@@ -1,6 +1,7 @@
 #pragma once
-// Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions, exact in integers (internal to es_kernels;
-// create_conv() picks it when the KernelSet provides the stages).
+// Fast 3x3 convolutions exact in integers: Winograd F(2x2, 3x3) and F(2x4, 3x3) for stride 1, a
+// 25-product bilinear algorithm for stride 2 (internal to es_kernels; create_conv() picks them
+// when the KernelSet provides the stages).
 //
 // Lavin & Gray's minimal filtering, each 2x2 output tile from a 4x4 input window d:
 //
