@@ -10,11 +10,11 @@
 //   Packed tile: [16 int32 bias'][ks x 16 int16][16 float].
 // Epilogue (fp32 requantization): SCVTF, FMUL, FMAX/FMIN, FCVTNS (ties to even), SQXTN, +Z.
 #include "workloads/kernels/arm/neon_shared.hpp"
+#include "workloads/kernels/peak.hpp"
 
 #include <arm_neon.h>
 
 #include <cstring>
-#include <ctime>
 
 namespace es::kernels {
 namespace neon {
@@ -284,12 +284,6 @@ void maxpool_impl(const MaxPoolArgs& args) {
   }
 }
 
-double thread_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 namespace {
 
 void igemm(const IgemmArgs& args) {
@@ -320,7 +314,7 @@ double peak(double seconds) {
   }
   const int16x8_t a = vdupq_n_s16(3);
   const int16x4_t b = vdup_n_s16(5);
-  const double start = thread_seconds();
+  const double start = thread_cpu_seconds();
   double elapsed = 0.0;
   std::uint64_t iterations = 0;
   do {
@@ -335,7 +329,7 @@ double peak(double seconds) {
       acc[7] = vmlal_laneq_s16(acc[7], b, a, 7);
     }
     iterations += 100000;
-    elapsed = thread_seconds() - start;
+    elapsed = thread_cpu_seconds() - start;
   } while (elapsed < seconds);
   int32x4_t sum = acc[0];
   for (int i = 1; i < 8; ++i) {

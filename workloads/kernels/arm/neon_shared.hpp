@@ -29,7 +29,4 @@ void vadd_impl(std::size_t n, const std::int8_t* a, const std::int8_t* b, std::i
 /// Max pool (SMAX); no coverage counting.
 void maxpool_impl(const MaxPoolArgs& args);
 
-/// Thread CPU seconds (peak probes).
-double thread_seconds();
-
 } // namespace es::kernels::neon

@@ -8,6 +8,7 @@
 //   kc4 = round_up(kc, 4). A rows may be read up to 12 bytes past kc4 (values unused).
 #include "workloads/kernels/arm/neon_shared.hpp"
 #include "workloads/kernels/pack_c4.hpp"
+#include "workloads/kernels/peak.hpp"
 
 #include <arm_neon.h>
 
@@ -123,7 +124,7 @@ double peak(double seconds) {
   }
   const int8x16_t a = vdupq_n_s8(3);
   const int8x16_t b = vdupq_n_s8(5);
-  const double start = neon::thread_seconds();
+  const double start = thread_cpu_seconds();
   double elapsed = 0.0;
   std::uint64_t iterations = 0;
   do {
@@ -133,7 +134,7 @@ double peak(double seconds) {
       }
     }
     iterations += 100000;
-    elapsed = neon::thread_seconds() - start;
+    elapsed = thread_cpu_seconds() - start;
   } while (elapsed < seconds);
   int32x4_t sum = acc[0];
   for (int i = 1; i < 8; ++i) {

@@ -20,13 +20,13 @@
 //   The unpack permutes channels within 128-bit lanes (lo = {0-3, 8-11}, hi = {4-7, 12-15});
 //   bias, weights and scales are packed in that order and vpackssdw restores it.
 //   Packed tile: [16 x int32 bias'] [ceil(ks/2) x (lo 8 pairs, hi 8 pairs) int16] [16 x float]
+#include "workloads/kernels/peak.hpp"
 #include "workloads/kernels/x86/avx2_inline.hpp"
 #include "workloads/kernels/x86/avx2_shared.hpp"
 
 #include <immintrin.h>
 
 #include <cstring>
-#include <ctime>
 
 namespace es::kernels {
 namespace avx2 {
@@ -741,12 +741,8 @@ void maxpool(const MaxPoolArgs& args) {
 // ------------------------------------------------------------------------------------------
 // Peak: 12 independent vpmaddwd (16 MACs each, operands from L1) + vpaddd chains, the inner-loop
 // mix of the IGEMM. Timed in thread CPU time, so it reports what the core can do even on a
-// shared machine. The memory clobber forces fresh loads so nothing is hoisted or merged.
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+// shared machine (peak.hpp's thread_cpu_seconds). The memory clobber forces fresh loads so
+// nothing is hoisted or merged.
 
 double peak(double seconds) {
   alignas(64) static std::int16_t operands[12][16];
