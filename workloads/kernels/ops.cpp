@@ -104,6 +104,7 @@ public:
     // Pack each group's weights once. The OHWI layout of one group is exactly [nc][ks][kc];
     // in im2col mode the same bytes read as [nc][1][ks*kc].
     const std::vector<float> scales = channel_scales(d);
+    m_rq.bounded_scale = scales_bounded(scales.data(), scales.size());
     // A single output row (fully connected) is bound by reading the weights: the set's GEMV
     // path, when it has one, uses its own (smaller) packing.
     m_gemv = m_m == 1 && k.gemv != nullptr;
@@ -508,6 +509,7 @@ public:
       }
     }
     const std::vector<float> scales = channel_scales(d);
+    m_rq.bounded_scale = scales_bounded(scales.data(), scales.size());
     m_tile_bytes = k.dwconv_packed_size(k.dw_channel_tile, m_taps);
     m_packed = AlignedBuffer(k.dwconv_packed_size(m_c, m_taps));
     DwconvPackArgs p;

@@ -50,6 +50,15 @@ float requant_scale(float input_scale, float weight_scale, float output_scale) {
   return product / output_scale;
 }
 
+bool scales_bounded(const float* scales, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!(scales[i] >= 0.0f && scales[i] <= 0.5f)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::int8_t requantize_fp32(std::int32_t acc, float scale, const RequantParams& params) noexcept {
   float f = static_cast<float>(acc) * scale;
   const float lo = static_cast<float>(params.output_min - params.output_zero_point);

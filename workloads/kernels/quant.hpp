@@ -24,6 +24,7 @@
 // Everything here is plain data plus out-of-line functions, so the header is safe to include
 // from translation units built with different -m flags (no inline code to collide in the ODR).
 
+#include <cstddef>
 #include <cstdint>
 
 namespace es::kernels {
@@ -48,6 +49,11 @@ struct RequantParams {
   std::int32_t output_zero_point = 0;
   std::int32_t output_min = -128; ///< clamp bound in the int8 domain (activation applied)
   std::int32_t output_max = 127;
+  /// Every channel's scale lies in [0, 0.5] (set by the operator from its scales; see
+  /// scales_bounded). Then |acc * scale| <= 2^30 for any int32 acc, so an epilogue may convert
+  /// to int32 without the float upper clamp and clamp after its saturating packs instead (the
+  /// result is the same: rounding is monotone and both bounds are integers).
+  bool bounded_scale = false;
 };
 
 /// Parameters of the quantized ADD (XNNPACK qs8-vadd form): y = clamp(((bias + a * a_multiplier
@@ -67,6 +73,9 @@ RequantParams make_requant_params(QuantParams output, Activation activation);
 
 /// The per-channel requantization scale S_in * S_w / S_out, in float arithmetic (XNNPACK order).
 float requant_scale(float input_scale, float weight_scale, float output_scale);
+
+/// True when every scale is in [0, 0.5] (RequantParams::bounded_scale); false for NaN.
+bool scales_bounded(const float* scales, std::size_t n) noexcept;
 
 /// The scalar fp32 requantization: the oracle every SIMD epilogue reproduces.
 std::int8_t requantize_fp32(std::int32_t acc, float scale, const RequantParams& params) noexcept;

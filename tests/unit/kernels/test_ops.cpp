@@ -212,6 +212,23 @@ TEST_P(OpsTest, ConvZeroPointExtremesAndSaturation) {
   check_conv(*k, relu6, seed++);
 }
 
+// Scales above 0.5 (RequantParams::bounded_scale false) must keep the float upper clamp: with
+// scales near 10^6, acc * scale passes 2^31 and an unclamped conversion returns INT32_MIN, so a
+// kernel taking the bounded-scale epilogue here writes -128 where the oracle writes 127.
+TEST_P(OpsTest, HugeScalesKeepTheFloatClamp) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::uint32_t seed = 350;
+  for (Activation act : {Activation::kNone, Activation::kRelu6}) {
+    for (int out_zp : {-128, 0, 127}) {
+      check_conv(*k, ConvCase{5, 7, 16, 40, 1, 1, 0, 1, 3, out_zp, 1e9f, act}, seed++);   // 1x1
+      check_conv(*k, ConvCase{4, 9, 17, 33, 3, 2, 1, 1, -9, out_zp, 1e9f, act}, seed++);  // 3x3/2
+      check_conv(*k, ConvCase{6, 7, 48, 48, 3, 1, 1, 48, 5, out_zp, 1e9f, act}, seed++);  // dw s1
+      check_conv(*k, ConvCase{6, 7, 32, 32, 3, 2, 1, 32, 5, out_zp, 1e9f, act}, seed++);  // dw s2
+      check_conv(*k, ConvCase{1, 1, 64, 37, 1, 1, 0, 1, -1, out_zp, 1e9f, act}, seed++, true); // fc
+    }
+  }
+}
+
 TEST_P(OpsTest, ConvLargeChannelsAndRows) {
   ES_KERNELS_OR_SKIP(k, GetParam());
   check_conv(*k, ConvCase{14, 14, 64, 96, 1, 1, 0, 1, -128, 0}, 400);

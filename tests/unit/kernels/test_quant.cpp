@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 
 namespace es::kernels {
 namespace {
@@ -27,6 +28,20 @@ TEST(Quant, Fp32ClampsAndAddsZeroPoint) {
   EXPECT_EQ(requantize_fp32(-100, 1.0f, narrow), -10);
   // Accumulators beyond 2^24 lose low bits exactly like cvtdq2ps.
   EXPECT_EQ(requantize_fp32(1 << 30, 0x1.0p-24f, RequantParams{0, -128, 127}), 64);
+}
+
+TEST(Quant, ScalesBoundedOnlyInZeroToHalf) {
+  const float ok[] = {0.0f, 1e-6f, 0.25f, 0.5f};
+  EXPECT_TRUE(scales_bounded(ok, 4));
+  EXPECT_TRUE(scales_bounded(ok, 0));
+  const float above[] = {0.1f, std::nextafter(0.5f, 1.0f)};
+  EXPECT_FALSE(scales_bounded(above, 2));
+  const float negative[] = {0.1f, -1e-9f};
+  EXPECT_FALSE(scales_bounded(negative, 2));
+  const float nan[] = {std::nanf("")};
+  EXPECT_FALSE(scales_bounded(nan, 1));
+  // The bound behind it: the largest |acc| times 0.5 stays below 2^31 in float.
+  EXPECT_LT(std::fabs(static_cast<float>(INT32_MIN) * 0.5f), 0x1.0p31f);
 }
 
 TEST(Quant, ActivationRanges) {

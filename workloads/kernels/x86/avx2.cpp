@@ -33,6 +33,7 @@ namespace avx2 {
 namespace {
 
 using x86::bcast32;
+using x86::quant8_unclamped;
 using x86::quant8_upper;
 using x86::requant8;
 using x86::store_bytes;
@@ -100,14 +101,19 @@ std::size_t gemm32_packed_size(std::size_t nc, std::size_t kc, std::size_t ks) {
 }
 void gemm32_pack(const GemmPackArgs& args, void* packed) { c2_pack<std::int16_t>(args, packed); }
 
-// Packs 32 scaled, upper-clamped int32 outputs (q[j] = channels 8j..8j+7), adds the output zero
-// point, clamps below and stores the first nc (<= 32) bytes at dst.
-inline void store_row32(const __m256i q[4], __m256i zp, __m256i out_min, std::int8_t* dst,
-                        std::size_t nc) {
+// Packs 32 scaled int32 outputs (q[j] = channels 8j..8j+7), adds the output zero point, clamps
+// below (and above when kClampMax: outputs that skipped the float upper clamp) and stores the
+// first nc (<= 32) bytes at dst.
+template <bool kClampMax>
+inline void store_row32(const __m256i q[4], __m256i zp, __m256i out_min, __m256i out_max,
+                        std::int8_t* dst, std::size_t nc) {
   // packs: p01 lanes [0-3, 8-11 | 4-7, 12-15], p23 likewise for 16-31.
   const __m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(q[0], q[1]), zp);
   const __m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(q[2], q[3]), zp);
-  const __m256i p8 = _mm256_max_epi8(_mm256_packs_epi16(p01, p23), out_min);
+  __m256i p8 = _mm256_max_epi8(_mm256_packs_epi16(p01, p23), out_min);
+  if constexpr (kClampMax) {
+    p8 = _mm256_min_epi8(p8, out_max);
+  }
   // lanes [0-3, 8-11, 16-19, 24-27 | 4-7, 12-15, 20-23, 28-31]
   const __m128i l0 = _mm256_castsi256_si128(p8);
   const __m128i l1 = _mm256_extracti128_si256(p8, 1);
@@ -123,8 +129,30 @@ inline void store_row32(const __m256i q[4], __m256i zp, __m256i out_min, std::in
   }
 }
 
-// kRows rows (1..3) x kCols vectors of 8 channels (1..4).
-template <std::size_t kRows, std::size_t kCols>
+// Requantizes 32 accumulators (acc[j], j < kCols) with the scales at sp and stores nc bytes.
+// kBounded: RequantParams::bounded_scale, so the upper clamp moves after the packs (one byte
+// min per 32 outputs instead of four float mins).
+template <bool kBounded, std::size_t kCols>
+inline void requant_store_row32(const __m256i* acc, const float* sp, __m256 hi, __m256i zp,
+                                __m256i out_min, __m256i out_max, std::int8_t* dst, std::size_t nc) {
+  __m256i q[4];
+  #pragma GCC unroll 4
+  for (std::size_t j = 0; j < 4; ++j) {
+    if (j >= kCols) {
+      q[j] = q[0];
+    } else if constexpr (kBounded) {
+      q[j] = quant8_unclamped(acc[j], _mm256_loadu_ps(sp + 8 * j));
+    } else {
+      q[j] = quant8_upper(acc[j], _mm256_loadu_ps(sp + 8 * j), hi);
+    }
+  }
+  store_row32<kBounded>(q, zp, out_min, out_max, dst, nc);
+}
+
+// kRows rows (1..3, exactly args.mr) x kCols vectors of 8 channels (1..4). The epilogue is
+// straight-line over kRows so the 12 accumulators stay in registers (a loop bounded by args.mr
+// made GCC spill and reload all of them: 5 % of a K = 16 layer).
+template <bool kBounded, std::size_t kRows, std::size_t kCols>
 void igemm32_block(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
                    std::int8_t* c, std::size_t nc) {
   __m256i acc[kRows][kCols];
@@ -161,44 +189,51 @@ void igemm32_block(const IgemmArgs& args, const unsigned char* block, std::size_
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
   const __m256i out_min = _mm256_set1_epi8(static_cast<char>(args.rq.output_min));
-  for (std::size_t r = 0; r < kRows && r < args.mr; ++r) {
-    __m256i q[4];
-    #pragma GCC unroll 4
-    for (std::size_t j = 0; j < 4; ++j) {
-      q[j] = j < kCols ? quant8_upper(acc[r][j < kCols ? j : 0], _mm256_loadu_ps(sp + 8 * j), hi) : q[0];
-    }
-    store_row32(q, zp, out_min, c + r * args.c_row_stride, nc);
+  const __m256i out_max = _mm256_set1_epi8(static_cast<char>(args.rq.output_max));
+  #pragma GCC unroll 4
+  for (std::size_t r = 0; r < kRows; ++r) {
+    requant_store_row32<kBounded, kCols>(acc[r], sp, hi, zp, out_min, out_max,
+                                         c + r * args.c_row_stride, nc);
   }
 }
 
-template <std::size_t kRows>
+template <bool kBounded, std::size_t kRows>
 void igemm32_rows(const IgemmArgs& args, const unsigned char* block, std::size_t pairs,
                   std::int8_t* c, std::size_t n) {
   if (n > 24) {
-    igemm32_block<kRows, 4>(args, block, pairs, c, n);
+    igemm32_block<kBounded, kRows, 4>(args, block, pairs, c, n);
   } else if (n > 16) {
-    igemm32_block<kRows, 3>(args, block, pairs, c, n);
+    igemm32_block<kBounded, kRows, 3>(args, block, pairs, c, n);
   } else if (n > 8) {
-    igemm32_block<kRows, 2>(args, block, pairs, c, n);
+    igemm32_block<kBounded, kRows, 2>(args, block, pairs, c, n);
   } else {
-    igemm32_block<kRows, 1>(args, block, pairs, c, n);
+    igemm32_block<kBounded, kRows, 1>(args, block, pairs, c, n);
   }
 }
 
-void igemm32(const IgemmArgs& args) {
-  note_kernel_use(Isa::kAvx2, KernelKind::kIgemm);
+template <bool kBounded>
+void igemm32_blocks(const IgemmArgs& args) {
   const std::size_t pairs = (args.kc + 1) / 2;
   const std::size_t block_bytes = gemm32_block_bytes(args.kc, args.ks);
   const auto* block = static_cast<const unsigned char*>(args.packed_w);
   for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32, block += block_bytes) {
     const std::size_t n = min_size(kNr32, args.nc - n0);
     if (args.mr == 1) {
-      igemm32_rows<1>(args, block, pairs, args.c + n0, n);
+      igemm32_rows<kBounded, 1>(args, block, pairs, args.c + n0, n);
     } else if (args.mr == 2) {
-      igemm32_rows<2>(args, block, pairs, args.c + n0, n);
+      igemm32_rows<kBounded, 2>(args, block, pairs, args.c + n0, n);
     } else {
-      igemm32_rows<3>(args, block, pairs, args.c + n0, n);
+      igemm32_rows<kBounded, 3>(args, block, pairs, args.c + n0, n);
     }
+  }
+}
+
+void igemm32(const IgemmArgs& args) {
+  note_kernel_use(Isa::kAvx2, KernelKind::kIgemm);
+  if (args.rq.bounded_scale) {
+    igemm32_blocks<true>(args);
+  } else {
+    igemm32_blocks<false>(args);
   }
 }
 
@@ -262,7 +297,7 @@ void gemv32(const IgemmArgs& args) {
     for (std::size_t j = 0; j < 4; ++j) {
       q[j] = quant8_upper(_mm256_add_epi32(acc[j], acc[4 + j]), _mm256_loadu_ps(sp + 8 * j), hi);
     }
-    store_row32(q, zp, out_min, args.c + n0, min_size(kNr32, args.nc - n0));
+    store_row32<false>(q, zp, out_min, out_min, args.c + n0, min_size(kNr32, args.nc - n0));
   }
 }
 
@@ -458,11 +493,14 @@ inline void column_madd(__m256i& lo, __m256i& hi, const Column& k, const __m256i
   hi = _mm256_add_epi32(hi, _mm256_madd_epi16(k.single_hi, _mm256_load_si256(w + 3)));
 }
 
+// kBounded: RequantParams::bounded_scale (the upper clamp moves after the packs).
+template <bool kBounded>
 void dw3x3_s1_row(const DwconvArgs& args, const std::int8_t* const* cols) {
   const std::size_t tile_bytes = dw_tile_bytes(9);
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
   const __m128i out_min = _mm_set1_epi8(static_cast<char>(args.rq.output_min));
+  const __m128i out_max = _mm_set1_epi8(static_cast<char>(args.rq.output_max));
   const auto* tile = static_cast<const unsigned char*>(args.packed_w);
   for (std::size_t c = 0; c < args.channels; c += kDwTile, tile += tile_bytes) {
     const unsigned char* sl = tile + dw_generic_bytes(9);
@@ -481,12 +519,15 @@ void dw3x3_s1_row(const DwconvArgs& args, const std::int8_t* const* cols) {
       column_madd(acc_lo, acc_hi, k0, w);
       column_madd(acc_lo, acc_hi, k1, w + 4);
       column_madd(acc_lo, acc_hi, k2, w + 8);
-      const __m256i q_lo = quant8_upper(acc_lo, scale_lo, hi);
-      const __m256i q_hi = quant8_upper(acc_hi, scale_hi, hi);
+      const __m256i q_lo = kBounded ? quant8_unclamped(acc_lo, scale_lo) : quant8_upper(acc_lo, scale_lo, hi);
+      const __m256i q_hi = kBounded ? quant8_unclamped(acc_hi, scale_hi) : quant8_upper(acc_hi, scale_hi, hi);
       const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q_lo, q_hi), zp); // [0-3,8-11 | 4-7,12-15]
       const __m256i p8 = _mm256_packs_epi16(p16, p16);
-      const __m128i bytes = _mm_max_epi8(
+      __m128i bytes = _mm_max_epi8(
           _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
+      if constexpr (kBounded) {
+        bytes = _mm_min_epi8(bytes, out_max);
+      }
       store_bytes(args.output + x * args.output_stride + c, bytes, n);
       k0 = k1;
       k1 = k2;
@@ -504,7 +545,11 @@ void dwconv_impl(const DwconvArgs& args) {
     for (std::size_t i = 0; i < row_pointers; ++i) {
       cols[i] = tap_ptr(args.input[i], args);
     }
-    dw3x3_s1_row(args, cols);
+    if (args.rq.bounded_scale) {
+      dw3x3_s1_row<true>(args, cols);
+    } else {
+      dw3x3_s1_row<false>(args, cols);
+    }
     return;
   }
   const std::size_t tile_bytes = dw_tile_bytes(args.ks);

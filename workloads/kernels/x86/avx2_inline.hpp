@@ -27,6 +27,12 @@ inline __m256i quant8_upper(__m256i acc, __m256 scale, __m256 hi) {
   return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale), hi));
 }
 
+// The same without the upper clamp, for RequantParams::bounded_scale (|acc * scale| <= 2^30, so
+// the conversion cannot overflow); the caller clamps after its saturating packs.
+inline __m256i quant8_unclamped(__m256i acc, __m256 scale) {
+  return _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale));
+}
+
 // Writes the first n (<= 16) bytes of v.
 inline void store_bytes(std::int8_t* dst, __m128i v, std::size_t n) {
   if (n >= 16) {
