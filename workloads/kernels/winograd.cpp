@@ -106,6 +106,7 @@ public:
       m_bias[o] = d.bias[o];
       m_scale[o] = requant_scale(d.input.scale, d.weight_scales[o], d.output.scale);
     }
+    m_rq.bounded_scale = scales_bounded(m_scale.data(), m_cout);
 
     // GEMM tasks: one packed block of gemm16_nr output channels (C_in x 32 int16: 4-32 KB, L1
     // resident) against a group of MR-row tiles that stream past it. Looping the blocks inside

@@ -225,6 +225,9 @@ TEST_P(OpsTest, HugeScalesKeepTheFloatClamp) {
       check_conv(*k, ConvCase{6, 7, 48, 48, 3, 1, 1, 48, 5, out_zp, 1e9f, act}, seed++);  // dw s1
       check_conv(*k, ConvCase{6, 7, 32, 32, 3, 2, 1, 32, 5, out_zp, 1e9f, act}, seed++);  // dw s2
       check_conv(*k, ConvCase{1, 1, 64, 37, 1, 1, 0, 1, -1, out_zp, 1e9f, act}, seed++, true); // fc
+      // Winograd output stages (forced; every tile shape and schedule the ISA has).
+      check_conv(*k, ConvCase{6, 9, 24, 20, 3, 1, 1, 1, 7, out_zp, 1e9f, act}, seed++, false, true);
+      check_conv(*k, ConvCase{9, 8, 24, 20, 3, 2, 1, 1, 7, out_zp, 1e9f, act}, seed++, false, true);
     }
   }
 }

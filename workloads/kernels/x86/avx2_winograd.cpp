@@ -22,6 +22,7 @@ namespace es::kernels::avx2 {
 namespace {
 
 using x86::bcast32;
+using x86::quant8_unclamped;
 using x86::quant8_upper;
 using x86::store_bytes;
 
@@ -268,11 +269,13 @@ inline __m128i pack16(__m256i q0, __m256i q1, __m256i zp, __m128i out_min) {
 // `transform(p, plane_stride, acc)` turns the tile's M planes at p (element e at
 // p + e * plane_stride) into the exact int32 accumulators acc[row][col] without bias; this adds
 // the bias, requantizes as the IGEMM does, and stores the pixels inside the output.
-template <std::size_t kCols, typename Transform>
-void output_stage(const WinoOutputArgs& a, Transform transform) {
+// kBounded: RequantParams::bounded_scale (the upper clamp moves after the packs).
+template <std::size_t kCols, bool kBounded, typename Transform>
+void output_stage_impl(const WinoOutputArgs& a, Transform transform) {
   const __m256 hi = _mm256_set1_ps(static_cast<float>(a.rq.output_max - a.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(a.rq.output_zero_point));
   const __m128i out_min = _mm_set1_epi8(static_cast<char>(a.rq.output_min));
+  const __m128i out_max = _mm_set1_epi8(static_cast<char>(a.rq.output_max));
   for (std::size_t t = 0; t < a.tiles; ++t) {
     const std::size_t ox = kCols * t;
     const std::size_t cols = a.out_w - ox < kCols ? a.out_w - ox : kCols;
@@ -287,18 +290,31 @@ void output_stage(const WinoOutputArgs& a, Transform transform) {
         const __m256 scale = _mm256_loadu_ps(a.scale + c);
         for (std::size_t i = 0; i < 2; ++i) {
           for (std::size_t j = 0; j < kCols; ++j) {
-            q[h][i][j] = quant8_upper(_mm256_add_epi32(acc[i][j], bias), scale, hi);
+            const __m256i v = _mm256_add_epi32(acc[i][j], bias);
+            q[h][i][j] = kBounded ? quant8_unclamped(v, scale) : quant8_upper(v, scale, hi);
           }
         }
       }
       const std::size_t n = a.channels - c0 < 16 ? a.channels - c0 : 16;
       for (std::size_t i = 0; i < a.rows; ++i) {
         for (std::size_t j = 0; j < cols; ++j) {
-          store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0,
-                      pack16(q[0][i][j], q[1][i][j], zp, out_min), n);
+          __m128i bytes = pack16(q[0][i][j], q[1][i][j], zp, out_min);
+          if constexpr (kBounded) {
+            bytes = _mm_min_epi8(bytes, out_max);
+          }
+          store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0, bytes, n);
         }
       }
     }
+  }
+}
+
+template <std::size_t kCols, typename Transform>
+void output_stage(const WinoOutputArgs& a, Transform transform) {
+  if (a.rq.bounded_scale) {
+    output_stage_impl<kCols, true>(a, transform);
+  } else {
+    output_stage_impl<kCols, false>(a, transform);
   }
 }
 
