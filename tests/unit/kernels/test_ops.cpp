@@ -166,6 +166,67 @@ TEST_P(OpsTest, ConvPointwiseOddShapes) {
   }
 }
 
+// Threads run arbitrary tile ranges; a 1x1 layer batches its row preparation across the tiles
+// of one range (8 at a time). Ranges of odd lengths, including ones that end on a partial
+// row tile, must give exactly the serial result, which check_conv compares with the oracle.
+TEST_P(OpsTest, ConvTileRangesMatchSerial) {
+  ES_KERNELS_OR_SKIP(k, GetParam());
+  std::mt19937 rng(77);
+  struct Shape {
+    int h, w, c_in, c_out, kernel;
+  };
+  for (const Shape& sh : {Shape{11, 7, 24, 40, 1}, Shape{9, 10, 17, 33, 1}, Shape{7, 8, 16, 20, 3}}) {
+    check_conv(*k, ConvCase{sh.h, sh.w, sh.c_in, sh.c_out, sh.kernel, 1, sh.kernel / 2, 1, 4, -3}, 900);
+    ref::ConvGeometry g;
+    g.in_h = sh.h;
+    g.in_w = sh.w;
+    g.in_c = sh.c_in;
+    g.out_c = sh.c_out;
+    g.kernel_h = g.kernel_w = sh.kernel;
+    g.stride_h = g.stride_w = 1;
+    g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = sh.kernel / 2;
+    g.groups = 1;
+    auto input = random_s8(rng, static_cast<std::size_t>(sh.h) * sh.w * sh.c_in + kBufferSlack);
+    auto weights = random_s8(rng, static_cast<std::size_t>(sh.c_out) * sh.kernel * sh.kernel * sh.c_in, -127, 127);
+    auto bias = random_s32(rng, static_cast<std::size_t>(sh.c_out), -3000, 3000);
+    std::vector<float> scales(static_cast<std::size_t>(sh.c_out), 2e-3f);
+    ConvDesc d;
+    d.geometry = g;
+    d.input = QuantParams{1.0f, 4};
+    d.output = QuantParams{1.0f, -3};
+    d.weights = weights.data();
+    d.bias = bias.data();
+    d.weight_scales = scales.data();
+    auto op = create_conv(d, *k);
+    ASSERT_TRUE(op.ok());
+    const std::size_t out_n = static_cast<std::size_t>(sh.h) * sh.w * sh.c_out;
+    std::vector<std::int8_t> serial(out_n + kBufferSlack), pieces(out_n + kBufferSlack);
+    AlignedBuffer scratch(op.value()->scratch_bytes() + 64);
+    OpBuffers b;
+    b.input = input.data();
+    b.input_stride = static_cast<std::size_t>(sh.c_in);
+    b.output = serial.data();
+    b.output_stride = static_cast<std::size_t>(sh.c_out);
+    b.scratch = scratch.data();
+    op.value()->setup(b);
+    op.value()->run_serial();
+    b.output = pieces.data();
+    std::fill_n(static_cast<std::uint8_t*>(scratch.data()), op.value()->scratch_bytes(), std::uint8_t{0x5A});
+    op.value()->setup(b);
+    for (std::size_t phase = 0; phase < op.value()->phase_count(); ++phase) {
+      const std::size_t tiles = op.value()->tile_count(phase);
+      static constexpr std::size_t kLengths[] = {1, 2, 5, 9, 17, 3};
+      for (std::size_t t = 0, i = 0; t < tiles; ++i) {
+        const std::size_t e = std::min(tiles, t + kLengths[i % 6]);
+        op.value()->run_tiles(phase, t, e);
+        t = e;
+      }
+    }
+    EXPECT_TRUE(std::equal(serial.begin(), serial.begin() + static_cast<std::ptrdiff_t>(out_n), pieces.begin()))
+        << to_string(k->isa) << " " << sh.h << "x" << sh.w << "x" << sh.c_in << "->" << sh.c_out;
+  }
+}
+
 TEST_P(OpsTest, ConvSpatialStridesAndPadding) {
   ES_KERNELS_OR_SKIP(k, GetParam());
   std::uint32_t seed = 100;
