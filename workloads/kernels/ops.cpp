@@ -146,10 +146,12 @@ public:
     // When every A row is used by exactly one compute tile (im2col rows; 1x1 stride-1 convs
     // whose rows are the input pixels) the prep runs inside that tile: one barrier fewer and
     // the rows are still in L1 when the microkernel reads them.
-    const bool rows_are_pixels = m_mode == Mode::kConvert && m_taps == 1 && m_g.stride_h == 1 &&
-                                 m_g.stride_w == 1 && m_g.pad_top == 0 && m_g.pad_left == 0 &&
-                                 m_m == static_cast<std::size_t>(m_g.in_h) * m_g.in_w;
-    m_fused_prep = m_g.groups == 1 && m_n_chunks == 1 && (m_mode == Mode::kIm2col || rows_are_pixels);
+    // A 1x1 layer without padding reads exactly one input pixel per output pixel: its A rows are
+    // converted "compact", row m from output pixel m's input pixel. Stride 1 changes nothing;
+    // a strided one (ResNet's downsample 1x1/2) widens a quarter of the input instead of all
+    // of it.
+    m_compact = m_mode == Mode::kConvert && m_taps == 1 && m_g.pad_top == 0 && m_g.pad_left == 0;
+    m_fused_prep = m_g.groups == 1 && m_n_chunks == 1 && (m_mode == Mode::kIm2col || m_compact);
     m_macs = static_cast<std::uint64_t>(m_m) * m_g.out_c * m_taps * m_cin_g;
   }
 
@@ -192,6 +194,8 @@ public:
             const std::size_t pixel = static_cast<std::size_t>(iy) * m_g.in_w + ix;
             if (m_mode == Mode::kDirect) {
               p = m_input + pixel * m_input_stride;
+            } else if (m_compact) {
+              p = m_scratch + m * converted_stride() * m_elem;
             } else {
               p = m_scratch + pixel * converted_stride() * m_elem;
             }
@@ -222,7 +226,9 @@ public:
         }
         const std::size_t r0 = t * kPrepRows;
         const std::size_t rows = std::min(kPrepRows, prep_rows() - r0);
-        if (m_mode == Mode::kConvert) {
+        if (m_compact) {
+          convert_compact(r0, r0 + rows);
+        } else if (m_mode == Mode::kConvert) {
           m_kernels.convert_a(rows, static_cast<std::size_t>(m_g.in_c), m_input + r0 * m_input_stride,
                               m_input_stride, m_scratch + r0 * converted_stride() * m_elem,
                               converted_stride());
@@ -233,7 +239,7 @@ public:
       return;
     }
     const std::size_t mr = m_kernels.mr;
-    if (m_fused_prep && m_mode == Mode::kConvert) {
+    if (m_fused_prep && m_compact) {
       run_converted_row_tiles(begin, end);
       return;
     }
@@ -259,9 +265,7 @@ public:
         if (m_mode == Mode::kIm2col) {
           im2col(r0, rows);
         } else {
-          m_kernels.convert_a(rows, static_cast<std::size_t>(m_g.in_c), m_input + r0 * m_input_stride,
-                              m_input_stride, m_scratch + r0 * converted_stride() * m_elem,
-                              converted_stride());
+          convert_compact(r0, r0 + rows);
         }
       }
       IgemmArgs a;
@@ -285,7 +289,8 @@ public:
     case Mode::kDirect:
       return 0;
     case Mode::kConvert:
-      return static_cast<std::size_t>(m_g.in_h) * m_g.in_w * converted_stride() * m_elem + kBufferSlack;
+      return (m_compact ? m_m : static_cast<std::size_t>(m_g.in_h) * m_g.in_w) * converted_stride() * m_elem +
+             kBufferSlack;
     case Mode::kIm2col:
       return m_m * m_kc_padded * m_elem + kBufferSlack;
     case Mode::kRowIm2col:
@@ -302,6 +307,29 @@ private:
   static constexpr std::size_t kPadImageRows = 8; ///< image rows per row-im2col prep tile
 
   [[nodiscard]] std::size_t converted_stride() const { return m_converted_stride; }
+
+  // Compact conversion of A rows [r0, r1) (m_compact): row m is output pixel m's input pixel,
+  // one convert_a call per run of rows within an output row (a constant input stride).
+  void convert_compact(std::size_t r0, std::size_t r1) {
+    const std::size_t sh = static_cast<std::size_t>(m_g.stride_h);
+    const std::size_t sw = static_cast<std::size_t>(m_g.stride_w);
+    const std::size_t in_w = static_cast<std::size_t>(m_g.in_w);
+    const std::size_t channels = static_cast<std::size_t>(m_g.in_c);
+    if (sh == 1 && sw == 1 && m_out_w == in_w) { // rows are the input pixels
+      m_kernels.convert_a(r1 - r0, channels, m_input + r0 * m_input_stride, m_input_stride,
+                          m_scratch + r0 * converted_stride() * m_elem, converted_stride());
+      return;
+    }
+    for (std::size_t r = r0; r < r1;) {
+      const std::size_t oy = r / m_out_w;
+      const std::size_t ox = r % m_out_w;
+      const std::size_t n = std::min(r1 - r, m_out_w - ox);
+      m_kernels.convert_a(n, channels, m_input + (oy * sh * in_w + ox * sw) * m_input_stride,
+                          sw * m_input_stride, m_scratch + r * converted_stride() * m_elem,
+                          converted_stride());
+      r += n;
+    }
+  }
 
   // Fused-prep 1x1 layers (one group, one channel chunk, rows = input pixels): tiles are the row
   // tiles themselves. Rows are widened kPrepTiles tiles at a time (one convert_a call instead of
@@ -325,8 +353,7 @@ private:
       const std::size_t t1 = std::min(end, t0 + kPrepTiles);
       const std::size_t r0 = t0 * mr;
       const std::size_t r1 = std::min(t1 * mr, m_m);
-      m_kernels.convert_a(r1 - r0, static_cast<std::size_t>(m_g.in_c), m_input + r0 * m_input_stride,
-                          m_input_stride, m_scratch + r0 * converted_stride() * m_elem, converted_stride());
+      convert_compact(r0, r1);
       for (std::size_t mt = t0; mt < t1; ++mt) {
         a.mr = std::min(mr, m_m - mt * mr);
         a.a = m_indirection.data() + mt * m_ks * mr;
@@ -342,7 +369,7 @@ private:
     case Mode::kRowIm2col:
       return static_cast<std::size_t>(m_g.in_h);
     default:
-      return static_cast<std::size_t>(m_g.in_h) * m_g.in_w;
+      return m_compact ? m_m : static_cast<std::size_t>(m_g.in_h) * m_g.in_w;
     }
   }
 
@@ -483,6 +510,7 @@ private:
   std::size_t m_kc = 0, m_ks = 0, m_kc_padded = 0, m_elem = 1, m_padded_w = 0;
   std::size_t m_group_packed = 0, m_block_packed = 0, m_chunk_packed = 0, m_converted_stride = 0;
   std::size_t m_m_tiles = 0, m_n_chunk = 0, m_n_chunks = 0;
+  bool m_compact = false; ///< 1x1 without padding: A row m converted from output pixel m's input
   std::uint64_t m_macs = 0;
   std::int32_t m_izp = 0;
   RequantParams m_rq;

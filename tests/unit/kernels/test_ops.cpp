@@ -26,12 +26,13 @@ struct ConvCase {
   int pad_r = -1;                      ///< asymmetric padding (bottom/right), -1: same as pad
   int extreme = 0;                     ///< +1/-1: every input 127, every weight +-127, bias 0
   int in_gap = 0;                      ///< input is a channel slice: pixels in_c + in_gap apart
+  int stride_w = 0;                    ///< 0: same as stride (which is then the vertical one)
 };
 
 std::string describe(const ConvCase& c) {
   return std::to_string(c.in_h) + "x" + std::to_string(c.in_w) + "x" + std::to_string(c.in_c) + "->" +
          std::to_string(c.out_c) + " k" + std::to_string(c.k) + "x" + std::to_string(c.kw ? c.kw : c.k) +
-         " s" + std::to_string(c.stride) + " p" + std::to_string(c.pad) + "/" + std::to_string(c.pad_r) +
+         " s" + std::to_string(c.stride) + (c.stride_w ? "x" + std::to_string(c.stride_w) : std::string()) + " p" + std::to_string(c.pad) + "/" + std::to_string(c.pad_r) +
          " g" + std::to_string(c.groups) + " zin" + std::to_string(c.in_zp) + " zout" +
          std::to_string(c.out_zp) + " gain" + std::to_string(c.gain);
 }
@@ -66,7 +67,8 @@ void check_conv_once(const KernelSet& kernels, const ConvCase& c, std::uint32_t 
   g.out_c = c.out_c;
   g.kernel_h = c.k;
   g.kernel_w = c.kw ? c.kw : c.k;
-  g.stride_h = g.stride_w = c.stride;
+  g.stride_h = c.stride;
+  g.stride_w = c.stride_w ? c.stride_w : c.stride;
   g.pad_top = g.pad_left = c.pad;
   g.pad_bottom = g.pad_right = c.pad_r < 0 ? c.pad : c.pad_r;
   g.groups = c.groups;
@@ -173,17 +175,18 @@ TEST_P(OpsTest, ConvTileRangesMatchSerial) {
   ES_KERNELS_OR_SKIP(k, GetParam());
   std::mt19937 rng(77);
   struct Shape {
-    int h, w, c_in, c_out, kernel;
+    int h, w, c_in, c_out, kernel, stride;
   };
-  for (const Shape& sh : {Shape{11, 7, 24, 40, 1}, Shape{9, 10, 17, 33, 1}, Shape{7, 8, 16, 20, 3}}) {
-    check_conv(*k, ConvCase{sh.h, sh.w, sh.c_in, sh.c_out, sh.kernel, 1, sh.kernel / 2, 1, 4, -3}, 900);
+  for (const Shape& sh : {Shape{11, 7, 24, 40, 1, 1}, Shape{9, 10, 17, 33, 1, 1}, Shape{7, 8, 16, 20, 3, 1},
+                          Shape{19, 13, 24, 40, 1, 2}}) {
+    check_conv(*k, ConvCase{sh.h, sh.w, sh.c_in, sh.c_out, sh.kernel, sh.stride, sh.kernel / 2, 1, 4, -3}, 900);
     ref::ConvGeometry g;
     g.in_h = sh.h;
     g.in_w = sh.w;
     g.in_c = sh.c_in;
     g.out_c = sh.c_out;
     g.kernel_h = g.kernel_w = sh.kernel;
-    g.stride_h = g.stride_w = 1;
+    g.stride_h = g.stride_w = sh.stride;
     g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = sh.kernel / 2;
     g.groups = 1;
     auto input = random_s8(rng, static_cast<std::size_t>(sh.h) * sh.w * sh.c_in + kBufferSlack);
@@ -199,7 +202,7 @@ TEST_P(OpsTest, ConvTileRangesMatchSerial) {
     d.weight_scales = scales.data();
     auto op = create_conv(d, *k);
     ASSERT_TRUE(op.ok());
-    const std::size_t out_n = static_cast<std::size_t>(sh.h) * sh.w * sh.c_out;
+    const std::size_t out_n = static_cast<std::size_t>(g.out_h()) * g.out_w() * sh.c_out;
     std::vector<std::int8_t> serial(out_n + kBufferSlack), pieces(out_n + kBufferSlack);
     AlignedBuffer scratch(op.value()->scratch_bytes() + 64);
     OpBuffers b;
@@ -300,6 +303,21 @@ TEST_P(OpsTest, ConvLargeChannelsAndRows) {
   check_conv(*k, ConvCase{7, 7, 256, 33, 3, 1, 1, 1, -128, 5}, 402);
   check_conv(*k, ConvCase{23, 29, 3, 32, 3, 2, 1, 1, 0, -128}, 403);   // stem (im2col)
   check_conv(*k, ConvCase{21, 21, 3, 64, 7, 2, 3, 1, 0, -128}, 404);   // 7x7 stem
+  // Strided 1x1 (downsample): A rows converted compact from every second pixel, fused into the
+  // tiles (one weight chunk) or in a prep phase (two chunks), also from a channel slice.
+  check_conv(*k, ConvCase{13, 11, 40, 48, 1, 2, 0, 1, 7, -2}, 420);
+  check_conv(*k, ConvCase{13, 11, 40, 416, 1, 2, 0, 1, 7, -2}, 421);
+  for (int kernel : {1, 3}) { // unequal strides: 2 down, 1 across and the reverse
+    ConvCase tall{10, 9, 24, 40, kernel, 2, 0, 1, -9, 4};
+    tall.stride_w = 1;
+    check_conv(*k, tall, 423 + static_cast<std::uint32_t>(kernel));
+    ConvCase wide{9, 10, 24, 40, kernel, 1, 0, 1, 5, -4};
+    wide.stride_w = 2;
+    check_conv(*k, wide, 425 + static_cast<std::uint32_t>(kernel));
+  }
+  ConvCase strided_slice{12, 9, 24, 40, 1, 2, 0, 1, -9, 4};
+  strided_slice.in_gap = 3;
+  check_conv(*k, strided_slice, 422);
   // Stems reading a channel slice (pixels further apart than their channels), every padding.
   for (int pad = 0; pad <= 3; ++pad) {
     ConvCase sliced{17, 19, 3, 24, 7, 2, pad, 1, -100, 7};
@@ -419,6 +437,7 @@ TEST_P(OpsTest, GroupedConv) {
   ES_KERNELS_OR_SKIP(k, GetParam());
   check_conv(*k, ConvCase{6, 5, 12, 18, 3, 1, 1, 3, -2, 4}, 500);
   check_conv(*k, ConvCase{5, 6, 10, 10, 1, 1, 0, 2, 9, -1}, 501);
+  check_conv(*k, ConvCase{9, 7, 12, 18, 1, 2, 0, 3, 9, -1}, 503); // strided 1x1, 3 groups
   check_conv(*k, ConvCase{7, 7, 8, 16, 3, 2, 1, 8, -128, 0}, 502); // depthwise, multiplier 2
 }
 
