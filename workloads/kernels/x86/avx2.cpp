@@ -476,15 +476,29 @@ struct Column {
   __m256i pair_lo, pair_hi, single_lo, single_hi;
 };
 
-// col: the column's 3 row pointers, already offset (tap_ptr applied).
-inline Column load_column(const std::int8_t* const* col, std::size_t c) {
-  const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(col[0] + c));
-  const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(col[1] + c));
+// A row's column pointers: Resolved when the chunk has a channel offset (tap_ptr applied once
+// per row into an array), Direct when it has none (tap_ptr is then the identity, and skipping
+// the copy took 112x112x32 s1 from 0.170 to 0.145 ms). Column j's rows are entries 3j..3j+2.
+struct ResolvedCols {
+  const std::int8_t* const* p;
+  const std::int8_t* operator[](std::size_t i) const { return p[i]; }
+};
+struct DirectCols {
+  const void* const* p;
+  const std::int8_t* operator[](std::size_t i) const { return static_cast<const std::int8_t*>(p[i]); }
+};
+
+// The column whose 3 row pointers start at entry i.
+template <typename Cols>
+inline Column load_column(Cols cols, std::size_t i, std::size_t c) {
+  const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cols[i] + c));
+  const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cols[i + 1] + c));
+  const std::int8_t* const p2 = cols[i + 2] + c;
   Column k;
   k.pair_lo = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r0, r1));
   k.pair_hi = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(r0, r1));
-  k.single_lo = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(col[2] + c)));
-  k.single_hi = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(col[2] + c + 8)));
+  k.single_lo = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p2)));
+  k.single_hi = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p2 + 8)));
   return k;
 }
 
@@ -502,8 +516,8 @@ inline Acc column_madd(Acc a, const Column& k, const __m256i* w) {
 
 // kStride: 1 or 2. cols: the row's (output_width - 1) * kStride + 3 columns of 3 row pointers.
 // kBounded: RequantParams::bounded_scale (the upper clamp moves after the packs).
-template <std::size_t kStride, bool kBounded>
-void dw3x3_row(const DwconvArgs& args, const std::int8_t* const* cols) {
+template <std::size_t kStride, bool kBounded, typename Cols>
+void dw3x3_row(const DwconvArgs& args, Cols cols) {
   const std::size_t tile_bytes = dw_tile_bytes(9);
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
@@ -533,22 +547,22 @@ void dw3x3_row(const DwconvArgs& args, const std::int8_t* const* cols) {
     };
     if constexpr (kStride == 1) {
       // a: output x (kernel columns 0, 1 added), b: output x + 1 (column 0 added).
-      const Column k0 = load_column(cols, c);
-      const Column k1 = load_column(cols + 3, c);
+      const Column k0 = load_column(cols, 0, c);
+      const Column k1 = load_column(cols, 3, c);
       Acc a = column_madd(column_madd(bias, k0, w), k1, w + 4);
       Acc b = column_madd(bias, k1, w);
       for (std::size_t x = 0; x < width; ++x) {
-        const Column k = load_column(cols + (x + 2) * 3, c); // kernel column 2 of x, 1 of x+1, 0 of x+2
+        const Column k = load_column(cols, (x + 2) * 3, c); // kernel column 2 of x, 1 of x+1, 0 of x+2
         finish(column_madd(a, k, w + 8), x);
         a = column_madd(b, k, w + 4);
         b = column_madd(bias, k, w);
       }
     } else {
       // a: output x with kernel column 0 added; input column 2x+2 is column 2 of x and 0 of x+1.
-      Acc a = column_madd(bias, load_column(cols, c), w);
+      Acc a = column_madd(bias, load_column(cols, 0, c), w);
       for (std::size_t x = 0; x < width; ++x) {
-        a = column_madd(a, load_column(cols + (2 * x + 1) * 3, c), w + 4);
-        const Column k = load_column(cols + (2 * x + 2) * 3, c);
+        a = column_madd(a, load_column(cols, (2 * x + 1) * 3, c), w + 4);
+        const Column k = load_column(cols, (2 * x + 2) * 3, c);
         finish(column_madd(a, k, w + 8), x);
         a = column_madd(bias, k, w);
       }
@@ -562,17 +576,24 @@ void dwconv_impl(const DwconvArgs& args) {
   const std::size_t row_pointers = ((args.output_width - 1) * stride + 3) * 3;
   if (args.ks == 9 && args.kernel_h == 3 && args.output_width > 0 && (stride == 1 || stride == 2) &&
       args.input_step % 3 == 0 && row_pointers <= kMaxRowPointers) {
-    // 3x3, stride 1 or 2. The row's pointers are resolved once here instead of once per column
-    // and 16-channel tile inside the kernel.
+    // 3x3, stride 1 or 2. With a channel offset the row's pointers are resolved once here
+    // instead of once per column and 16-channel tile inside the kernel.
+    auto run = [&](auto cols) {
+      if (stride == 1) {
+        args.rq.bounded_scale ? dw3x3_row<1, true>(args, cols) : dw3x3_row<1, false>(args, cols);
+      } else {
+        args.rq.bounded_scale ? dw3x3_row<2, true>(args, cols) : dw3x3_row<2, false>(args, cols);
+      }
+    };
+    if (args.input_offset == 0) {
+      run(DirectCols{args.input});
+      return;
+    }
     const std::int8_t* cols[kMaxRowPointers];
     for (std::size_t i = 0; i < row_pointers; ++i) {
       cols[i] = tap_ptr(args.input[i], args);
     }
-    if (stride == 1) {
-      args.rq.bounded_scale ? dw3x3_row<1, true>(args, cols) : dw3x3_row<1, false>(args, cols);
-    } else {
-      args.rq.bounded_scale ? dw3x3_row<2, true>(args, cols) : dw3x3_row<2, false>(args, cols);
-    }
+    run(ResolvedCols{cols});
     return;
   }
   const std::size_t tile_bytes = dw_tile_bytes(args.ks);
