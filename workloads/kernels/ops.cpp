@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include <sys/mman.h>
-#include <string>
 
 namespace es::kernels {
 
@@ -161,14 +161,16 @@ public:
     m_n_chunk = chunk_blocks * k.nr;
     m_n_chunks = div_up(m_cout_g, m_n_chunk);
     m_chunk_packed = chunk_blocks * m_block_packed;
-    // When every A row is used by exactly one compute tile (im2col rows; 1x1 stride-1 convs
-    // whose rows are the input pixels) the prep runs inside that tile: one barrier fewer and
-    // the rows are still in L1 when the microkernel reads them.
     // A 1x1 layer without padding reads exactly one input pixel per output pixel: its A rows are
     // converted "compact", row m from output pixel m's input pixel. Stride 1 changes nothing;
     // a strided one (ResNet's downsample 1x1/2) widens a quarter of the input instead of all
-    // of it.
-    m_compact = m_mode == Mode::kConvert && m_taps == 1 && m_g.pad_top == 0 && m_g.pad_left == 0;
+    // of it. (Any padding, also bottom or right only, gives output pixels without an input
+    // pixel: those layers convert the whole input.)
+    // When every A row is used by exactly one compute tile (im2col rows; compact rows) the prep
+    // runs inside that tile: one barrier fewer and the rows are still in L1 when the
+    // microkernel reads them.
+    m_compact = m_mode == Mode::kConvert && m_taps == 1 && m_g.pad_top == 0 && m_g.pad_left == 0 &&
+                m_g.pad_bottom == 0 && m_g.pad_right == 0;
     m_fused_prep = m_g.groups == 1 && m_n_chunks == 1 && (m_mode == Mode::kIm2col || m_compact);
     m_macs = static_cast<std::uint64_t>(m_m) * m_g.out_c * m_taps * m_cin_g;
   }

@@ -256,6 +256,12 @@ TEST_P(OpsTest, ConvAsymmetricPaddingAndRectangularKernel) {
   r.kw = 5;
   r.pad_r = 2;
   check_conv(*k, r, 8);
+  // 1x1 with bottom/right padding only: the extra output rows and columns read padding.
+  for (int stride : {1, 2}) {
+    ConvCase p{6, 7, 64, 24, 1, stride, 0, 1, 7, -2}; // a row of 64-channel pixels > kBufferSlack
+    p.pad_r = 1;
+    check_conv(*k, p, 9 + static_cast<std::uint32_t>(stride));
+  }
 }
 
 TEST_P(OpsTest, ConvZeroPointExtremesAndSaturation) {
