@@ -464,6 +464,9 @@ TEST_P(OpsTest, DepthwiseOddChannels) {
   check_conv(*k, ConvCase{8, 9, 40, 40, 4, 2, 1, 40, 1, -1}, seed++);       // even kernel
   check_conv(*k, ConvCase{3, 300, 33, 33, 3, 1, 1, 33, -5, 6}, seed++);     // rows past 256 pixels
   check_conv(*k, ConvCase{3, 300, 33, 33, 3, 2, 1, 33, 4, -6}, seed++);     // stride 2, 150 pixels
+  // Past 256 pixels with channel chunks beyond the first (offset pointers): per-pixel kernel.
+  check_conv(*k, ConvCase{3, 300, 150, 150, 3, 1, 1, 150, -5, 6}, seed++);
+  check_conv(*k, ConvCase{3, 300, 150, 150, 3, 2, 1, 150, 4, -6}, seed++);
   check_conv(*k, ConvCase{5, 8, 17, 17, 3, 2, 0, 17, -3, 3}, seed++);       // stride 2, no padding
   check_conv(*k, ConvCase{4, 2, 16, 16, 3, 2, 1, 16, 9, -9}, seed++);       // one output column
   check_conv(*k, ConvCase{9, 4, 32, 32, 3, 1, 0, 32, 2, 1}, seed++);        // stride 1, 2 columns

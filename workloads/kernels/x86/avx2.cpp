@@ -573,11 +573,9 @@ void dw3x3_row(const DwconvArgs& args, Cols cols) {
 void dwconv_impl(const DwconvArgs& args) {
   constexpr std::size_t kMaxRowPointers = 3 * 258; // stride 1: rows up to 256 output pixels
   const std::size_t stride = args.input_step / 3;
-  const std::size_t row_pointers = ((args.output_width - 1) * stride + 3) * 3;
   if (args.ks == 9 && args.kernel_h == 3 && args.output_width > 0 && (stride == 1 || stride == 2) &&
-      args.input_step % 3 == 0 && row_pointers <= kMaxRowPointers) {
-    // 3x3, stride 1 or 2. With a channel offset the row's pointers are resolved once here
-    // instead of once per column and 16-channel tile inside the kernel.
+      args.input_step % 3 == 0) {
+    // 3x3, stride 1 or 2.
     auto run = [&](auto cols) {
       if (stride == 1) {
         args.rq.bounded_scale ? dw3x3_row<1, true>(args, cols) : dw3x3_row<1, false>(args, cols);
@@ -589,12 +587,18 @@ void dwconv_impl(const DwconvArgs& args) {
       run(DirectCols{args.input});
       return;
     }
-    const std::int8_t* cols[kMaxRowPointers];
-    for (std::size_t i = 0; i < row_pointers; ++i) {
-      cols[i] = tap_ptr(args.input[i], args);
+    // With a channel offset the row's pointers are resolved once here instead of once per
+    // column and 16-channel tile inside the kernel (rows up to kMaxRowPointers; longer ones
+    // take the per-pixel kernel below).
+    const std::size_t row_pointers = ((args.output_width - 1) * stride + 3) * 3;
+    if (row_pointers <= kMaxRowPointers) {
+      const std::int8_t* cols[kMaxRowPointers];
+      for (std::size_t i = 0; i < row_pointers; ++i) {
+        cols[i] = tap_ptr(args.input[i], args);
+      }
+      run(ResolvedCols{cols});
+      return;
     }
-    run(ResolvedCols{cols});
-    return;
   }
   const std::size_t tile_bytes = dw_tile_bytes(args.ks);
   const __m256 lo = _mm256_set1_ps(static_cast<float>(args.rq.output_min - args.rq.output_zero_point));
