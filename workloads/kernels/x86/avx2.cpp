@@ -33,6 +33,7 @@ namespace avx2 {
 namespace {
 
 using x86::bcast32;
+using x86::madd_pairs_3x32;
 using x86::quant8_unclamped;
 using x86::quant8_upper;
 using x86::requant8;
@@ -173,17 +174,7 @@ void igemm32_block(const IgemmArgs& args, const unsigned char* block, std::size_
       rows[r] = reinterpret_cast<const std::int16_t*>(static_cast<const unsigned char*>(p) +
                                                       (p == args.zero ? 0 : args.a_offset));
     }
-    for (std::size_t k = 0; k < pairs; ++k, w += 64) {
-      #pragma GCC unroll 4
-      for (std::size_t r = 0; r < kRows; ++r) {
-        const __m256i v = bcast32(rows[r] + 2 * k);
-        #pragma GCC unroll 4
-        for (std::size_t j = 0; j < kCols; ++j) {
-          const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16 * j));
-          acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(v, b));
-        }
-      }
-    }
+    w = madd_pairs_3x32(acc, rows, pairs, w);
   }
   const auto* sp = reinterpret_cast<const float*>(w);
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));

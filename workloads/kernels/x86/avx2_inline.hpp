@@ -51,5 +51,26 @@ inline __m256i bcast32(const void* p) {
   return _mm256_set1_epi32(v);
 }
 
+// The 3x32 c2 main loop shared by the IGEMM (avx2.cpp) and the Winograd GEMM
+// (avx2_winograd.cpp): for each of `pairs` input-channel pairs, broadcast each row's int16 pair
+// and multiply-add it into kCols vectors of 8 outputs, weights [pair][32 outputs x 2] int16.
+// Returns w past the pairs consumed.
+template <std::size_t kRows, std::size_t kCols>
+inline const std::int16_t* madd_pairs_3x32(__m256i (&acc)[kRows][kCols], const std::int16_t* const (&rows)[kRows],
+                                           std::size_t pairs, const std::int16_t* w) {
+  for (std::size_t k = 0; k < pairs; ++k, w += 64) {
+    #pragma GCC unroll 4
+    for (std::size_t r = 0; r < kRows; ++r) {
+      const __m256i v = bcast32(rows[r] + 2 * k);
+      #pragma GCC unroll 4
+      for (std::size_t j = 0; j < kCols; ++j) {
+        const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16 * j));
+        acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(v, b));
+      }
+    }
+  }
+  return w;
+}
+
 } // namespace
 } // namespace es::kernels::x86

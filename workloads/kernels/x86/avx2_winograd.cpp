@@ -21,7 +21,7 @@
 namespace es::kernels::avx2 {
 namespace {
 
-using x86::bcast32;
+using x86::madd_pairs_3x32;
 using x86::quant8_unclamped;
 using x86::quant8_upper;
 using x86::store_bytes;
@@ -205,17 +205,8 @@ void wgemm_block(const Gemm16Args& a, const std::int16_t* w, std::size_t pairs, 
   for (std::size_t r = 0; r < kRows; ++r) {
     rows[r] = a.a + r * a.a_stride;
   }
-  for (std::size_t k = 0; k < pairs; ++k, w += 2 * kWinoNr) {
-    #pragma GCC unroll 4
-    for (std::size_t r = 0; r < kRows; ++r) {
-      const __m256i v = bcast32(rows[r] + 2 * k);
-      #pragma GCC unroll 4
-      for (std::size_t j = 0; j < kCols; ++j) {
-        const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16 * j));
-        acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(v, b));
-      }
-    }
-  }
+  static_assert(kWinoNr == 32, "madd_pairs_3x32 steps 32 outputs x 2 per pair");
+  madd_pairs_3x32(acc, rows, pairs, w);
   #pragma GCC unroll 4
   for (std::size_t r = 0; r < kRows; ++r) {
     #pragma GCC unroll 4
