@@ -251,6 +251,7 @@ void gemv32(const IgemmArgs& args) {
   const __m256 hi = _mm256_set1_ps(static_cast<float>(args.rq.output_max - args.rq.output_zero_point));
   const __m256i zp = _mm256_set1_epi16(static_cast<short>(args.rq.output_zero_point));
   const __m256i out_min = _mm256_set1_epi8(static_cast<char>(args.rq.output_min));
+  const __m256i out_max = _mm256_set1_epi8(static_cast<char>(args.rq.output_max));
   for (std::size_t n0 = 0; n0 < args.nc; n0 += kNr32, block += block_bytes) {
     // Two pairs per step into separate accumulators (more loads in flight).
     __m256i acc[8];
@@ -283,12 +284,13 @@ void gemv32(const IgemmArgs& args) {
       }
     }
     const auto* sp = reinterpret_cast<const float*>(w);
-    __m256i q[4];
+    __m256i sum[4];
     #pragma GCC unroll 4
     for (std::size_t j = 0; j < 4; ++j) {
-      q[j] = quant8_upper(_mm256_add_epi32(acc[j], acc[4 + j]), _mm256_loadu_ps(sp + 8 * j), hi);
+      sum[j] = _mm256_add_epi32(acc[j], acc[4 + j]);
     }
-    store_row32<false>(q, zp, out_min, out_min, args.c + n0, min_size(kNr32, args.nc - n0));
+    requant_store_row32<false, 4>(sum, sp, hi, zp, out_min, out_max, args.c + n0,
+                                  min_size(kNr32, args.nc - n0));
   }
 }
 
