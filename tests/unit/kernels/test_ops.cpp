@@ -663,6 +663,7 @@ INSTANTIATE_TEST_SUITE_P(AllIsas, OpsTest, ::testing::ValuesIn(all_isas()), test
 #if defined(ES_TEST_VNNI_EMULATION)
 } // namespace
 const KernelSet* kernels_avxvnni_emulated();
+const KernelSet* kernels_avx512vnni_emulated();
 namespace {
 
 // The AVX-VNNI kernels with vpdpbusd emulated (see CMakeLists.txt): same packing and epilogue.
@@ -685,6 +686,53 @@ TEST(VnniEmulation, AvxVnniIgemmMatchesOracle) {
   check_conv(k, ConvCase{6, 5, 12, 18, 3, 1, 1, 3, -2, 4}, seed++);     // grouped
   check_conv(k, ConvCase{7, 7, 16, 16, 3, 1, 1, 16, -128, 0}, seed++);  // depthwise (AVX2 code)
   check_conv(k, ConvCase{1, 1, 1024, 100, 1, 1, 0, 1, -128, 0}, seed++, true);
+}
+
+// The AVX-512 VNNI kernels with every AVX-512 intrinsic emulated (x86/avx512_emulation.hpp):
+// the 8x32 tile's row and column tails (nc <= 16 takes the half block, masked stores below 16),
+// kc not a multiple of 4, convert_a's 64-byte loop and its tail, zero points at both ends,
+// saturating outputs, ReLU6, the im2col stem, groups, a channel slice and the FC.
+TEST(VnniEmulation, Avx512VnniIgemmMatchesOracle) {
+  if (!detect_cpu_features().avx2) {
+    GTEST_SKIP() << "needs AVX2";
+  }
+  const KernelSet& k = *kernels_avx512vnni_emulated();
+  EXPECT_EQ(k.isa, Isa::kAvx512Vnni);
+  EXPECT_EQ(k.mr, 8u);
+  EXPECT_EQ(k.nr, 32u);
+  reset_coverage();
+  std::uint32_t seed = 2000;
+  for (int c_in : {1, 3, 4, 5, 17, 64, 70, 131}) {
+    for (int c_out : {1, 15, 16, 17, 31, 32, 33, 65}) {
+      check_conv(k, ConvCase{3, 7, c_in, c_out, 1, 1, 0, 1, -7, 3}, seed++); // 21 rows: 8+8+5
+    }
+  }
+  for (int in_zp : {-128, 127, 0}) {
+    for (int out_zp : {-128, 127}) {
+      check_conv(k, ConvCase{6, 7, 13, 19, 3, 1, 1, 1, in_zp, out_zp, 30.0f}, seed++); // saturates
+      check_conv(k, ConvCase{9, 9, 24, 40, 3, 2, 1, 1, in_zp, out_zp}, seed++);
+    }
+  }
+  ConvCase relu6{5, 6, 20, 24, 3, 1, 1, 1, -100, -128};
+  relu6.act = Activation::kRelu6;
+  check_conv(k, relu6, seed++);
+  ConvCase extreme{4, 4, 67, 18, 3, 1, 1, 1, -128, 0};
+  extreme.extreme = 1;
+  check_conv(k, extreme, seed++);
+  extreme.extreme = -1;
+  check_conv(k, extreme, seed++);
+  ConvCase slice{5, 5, 70, 20, 1, 1, 0, 1, 9, -9};
+  slice.in_gap = 11;
+  check_conv(k, slice, seed++);
+  check_conv(k, ConvCase{23, 29, 3, 32, 3, 2, 1, 1, 0, -128}, seed++); // im2col stem
+  check_conv(k, ConvCase{6, 5, 12, 18, 3, 1, 1, 3, -2, 4}, seed++);     // grouped
+  check_conv(k, ConvCase{7, 7, 16, 16, 3, 1, 1, 16, -128, 0}, seed++);  // depthwise (AVX2 code)
+  check_conv(k, ConvCase{1, 1, 1024, 100, 1, 1, 0, 1, -128, 0}, seed++, true);
+  check_conv(k, ConvCase{1, 1, 1280, 1000, 1, 1, 0, 1, -128, 0}, seed++, true);
+  // The emulated path's own microkernels ran, not another path's.
+  EXPECT_GT(coverage_count(Isa::kAvx512Vnni, KernelKind::kIgemm), 0u);
+  EXPECT_GT(coverage_count(Isa::kAvx512Vnni, KernelKind::kConvert), 0u);
+  EXPECT_GT(coverage_count(Isa::kAvx512Vnni, KernelKind::kDwconv), 0u);
 }
 #endif
 

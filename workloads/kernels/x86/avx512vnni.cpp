@@ -15,6 +15,15 @@
 
 #include <cstring>
 
+#if defined(ES_KERNELS_EMULATE_AVX512)
+// Test-only build (tests/unit/kernels compiles this file a second time with -mavx2 and this
+// macro): the AVX-512 intrinsics below are scalar emulations, so this path's packing, u8 flip,
+// bias fold, tiling and epilogue are verified on machines without AVX-512.
+#include "workloads/kernels/x86/avx512_emulation.hpp"
+#define kernels_avx512vnni kernels_avx512vnni_emulated
+#define avx512vnni avx512vnni_emulated
+#endif
+
 namespace es::kernels {
 namespace avx512vnni {
 namespace {
