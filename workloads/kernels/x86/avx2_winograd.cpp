@@ -313,21 +313,33 @@ inline __m256i load_plane(const std::int32_t* p, std::size_t e, std::size_t plan
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + e * plane_stride));
 }
 
+// F(2,3)'s A^T on one 4-vector: y0 = x0 + x1 + x2, y1 = x1 - x2 - x3 (wrapping int32).
+inline void f23_at(__m256i x0, __m256i x1, __m256i x2, __m256i x3, __m256i& y0, __m256i& y1) {
+  y0 = _mm256_add_epi32(_mm256_add_epi32(x0, x1), x2);
+  y1 = _mm256_sub_epi32(_mm256_sub_epi32(x1, x2), x3);
+}
+
+// F(2,3)'s A^T over the 4 rows of a 4 x kW tile of planes (row r is planes r kW .. r kW + kW - 1),
+// shared by F(2x2) (kW = 4) and F(2x4) (kW = 6).
+template <std::size_t kW>
+inline void f23_at_rows(const std::int32_t* p, std::size_t ps, __m256i (&s)[2][kW]) {
+  for (std::size_t j = 0; j < kW; ++j) {
+    f23_at(load_plane(p, j, ps), load_plane(p, kW + j, ps), load_plane(p, 2 * kW + j, ps),
+           load_plane(p, 3 * kW + j, ps), s[0][j], s[1][j]);
+  }
+}
+
 // F(2x2): A^T M A (wrapping int32) is 4 * y exactly (winograd.hpp); the shift by 2 is exact.
 void wino_output(const WinoOutputArgs& a) {
   output_stage<2>(a, [](const std::int32_t* p, std::size_t ps, __m256i (&acc)[2][2]) {
     __m256i s[2][4]; // A^T M over the rows
-    for (std::size_t j = 0; j < 4; ++j) {
-      const __m256i m0 = load_plane(p, j, ps);
-      const __m256i m1 = load_plane(p, 4 + j, ps);
-      const __m256i m2 = load_plane(p, 8 + j, ps);
-      const __m256i m3 = load_plane(p, 12 + j, ps);
-      s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m2);
-      s[1][j] = _mm256_sub_epi32(_mm256_sub_epi32(m1, m2), m3);
-    }
-    for (std::size_t i = 0; i < 2; ++i) {
-      acc[i][0] = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(s[i][0], s[i][1]), s[i][2]), 2);
-      acc[i][1] = _mm256_srai_epi32(_mm256_sub_epi32(_mm256_sub_epi32(s[i][1], s[i][2]), s[i][3]), 2);
+    f23_at_rows(p, ps, s);
+    for (std::size_t i = 0; i < 2; ++i) { // ... then over the columns
+      __m256i y0;
+      __m256i y1;
+      f23_at(s[i][0], s[i][1], s[i][2], s[i][3], y0, y1);
+      acc[i][0] = _mm256_srai_epi32(y0, 2);
+      acc[i][1] = _mm256_srai_epi32(y1, 2);
     }
   });
 }
@@ -340,14 +352,7 @@ void wino24_output(const WinoOutputArgs& a) {
   output_stage<4>(a, [](const std::int32_t* p, std::size_t ps, __m256i (&acc)[2][4]) {
     const __m256i inv3 = _mm256_set1_epi32(static_cast<int>(0xAAAAAAABu));
     __m256i s[2][6]; // A^T M over the 4 rows
-    for (std::size_t j = 0; j < 6; ++j) {
-      const __m256i m0 = load_plane(p, j, ps);
-      const __m256i m1 = load_plane(p, 6 + j, ps);
-      const __m256i m2 = load_plane(p, 12 + j, ps);
-      const __m256i m3 = load_plane(p, 18 + j, ps);
-      s[0][j] = _mm256_add_epi32(_mm256_add_epi32(m0, m1), m2);
-      s[1][j] = _mm256_sub_epi32(_mm256_sub_epi32(m1, m2), m3);
-    }
+    f23_at_rows(p, ps, s);
     for (std::size_t i = 0; i < 2; ++i) {
       const __m256i* x = s[i];
       const __m256i a12 = _mm256_add_epi32(x[1], x[2]);
