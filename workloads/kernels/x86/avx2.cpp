@@ -34,6 +34,7 @@ namespace {
 
 using x86::bcast32;
 using x86::madd_pairs_3x32;
+using x86::pack16;
 using x86::quant8_unclamped;
 using x86::quant8_upper;
 using x86::requant8;
@@ -529,14 +530,7 @@ void dw3x3_row(const DwconvArgs& args, Cols cols) {
     auto finish = [&](Acc a, std::size_t x) {
       const __m256i q_lo = kBounded ? quant8_unclamped(a.lo, scale_lo) : quant8_upper(a.lo, scale_lo, hi);
       const __m256i q_hi = kBounded ? quant8_unclamped(a.hi, scale_hi) : quant8_upper(a.hi, scale_hi, hi);
-      const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q_lo, q_hi), zp); // [0-3,8-11 | 4-7,12-15]
-      const __m256i p8 = _mm256_packs_epi16(p16, p16);
-      __m128i bytes = _mm_max_epi8(
-          _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
-      if constexpr (kBounded) {
-        bytes = _mm_min_epi8(bytes, out_max);
-      }
-      store_bytes(args.output + x * args.output_stride + c, bytes, n);
+      store_bytes(args.output + x * args.output_stride + c, pack16<kBounded>(q_lo, q_hi, zp, out_min, out_max), n);
     };
     if constexpr (kStride == 1) {
       // a: output x (kernel columns 0, 1 added), b: output x + 1 (column 0 added).

@@ -33,6 +33,21 @@ inline __m256i quant8_unclamped(__m256i acc, __m256 scale) {
   return _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale));
 }
 
+// Packs two requantized 8-lane int32 vectors into 16 bytes, q0's lanes then q1's: saturating
+// packs, + Z_out (zp as int16), clamp below, and above when kClampMax (outputs that skipped the
+// float upper clamp, RequantParams::bounded_scale). The depthwise row and Winograd epilogues.
+template <bool kClampMax>
+inline __m128i pack16(__m256i q0, __m256i q1, __m256i zp, __m128i out_min, __m128i out_max) {
+  const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp); // [q0 0-3, q1 0-3 | q0 4-7, q1 4-7]
+  const __m256i p8 = _mm256_packs_epi16(p16, p16);
+  __m128i bytes = _mm_max_epi8(
+      _mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
+  if constexpr (kClampMax) {
+    bytes = _mm_min_epi8(bytes, out_max);
+  }
+  return bytes;
+}
+
 // Writes the first n (<= 16) bytes of v.
 inline void store_bytes(std::int8_t* dst, __m128i v, std::size_t n) {
   if (n >= 16) {

@@ -22,6 +22,7 @@ namespace es::kernels::avx2 {
 namespace {
 
 using x86::madd_pairs_3x32;
+using x86::pack16;
 using x86::quant8_unclamped;
 using x86::quant8_upper;
 using x86::store_bytes;
@@ -249,13 +250,6 @@ void gemm16(const Gemm16Args& a) {
 // ------------------------------------------------------------------------------------------
 // Output transform and requantization
 
-// Packs two requantized 8-channel vectors into 16 output bytes (the IGEMM epilogue's order).
-inline __m128i pack16(__m256i q0, __m256i q1, __m256i zp, __m128i out_min) {
-  const __m256i p16 = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
-  const __m256i p8 = _mm256_packs_epi16(p16, p16);
-  return _mm_max_epi8(_mm_unpacklo_epi32(_mm256_castsi256_si128(p8), _mm256_extracti128_si256(p8, 1)), out_min);
-}
-
 // Drives an output stage over a run of tiles of 2 rows x kCols output columns. For 8 channels,
 // `transform(p, plane_stride, acc)` turns the tile's M planes at p (element e at
 // p + e * plane_stride) into the exact int32 accumulators acc[row][col] without bias; this adds
@@ -289,11 +283,8 @@ void output_stage_impl(const WinoOutputArgs& a, Transform transform) {
       const std::size_t n = a.channels - c0 < 16 ? a.channels - c0 : 16;
       for (std::size_t i = 0; i < a.rows; ++i) {
         for (std::size_t j = 0; j < cols; ++j) {
-          __m128i bytes = pack16(q[0][i][j], q[1][i][j], zp, out_min);
-          if constexpr (kBounded) {
-            bytes = _mm_min_epi8(bytes, out_max);
-          }
-          store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0, bytes, n);
+          store_bytes(a.output + (i * a.row_pitch + ox + j) * a.output_stride + c0,
+                      pack16<kBounded>(q[0][i][j], q[1][i][j], zp, out_min, out_max), n);
         }
       }
     }
