@@ -118,11 +118,11 @@ public:
     m_m_groups = div_up(m_m_tiles, kMTilesPerTask);
     m_v_bytes = round_up(m_elements * m_tiles * m_cin_v * 2, 64);
     // Small transformed weights (ResNet's 56x56x64 layers: 128 KB for F(2x2), 192 KB for
-    // F(2x4)) stay in L2 while each task
-    // runs all three stages on one tile row, so V and M stay in L2 too; the phased form writes
-    // and re-reads them through L3 (4.8 MB per 56x56x64 layer). Measured on ResNet-18's four
-    // 56x56x64 layers: 3-7 % faster (3 interleaved runs, loaded machine). Large weights are
-    // read once in the phased form instead of once per tile row.
+    // F(2x4)) stay in L2 while each task runs all three stages on one tile row, so V and M stay
+    // in L2 too; the phased form writes and re-reads them through L3 (4.8 MB per 56x56x64
+    // layer). Measured on ResNet-18's four 56x56x64 layers: 3-7 % faster (3 interleaved runs,
+    // loaded machine). Large weights are read once in the phased form instead of once per tile
+    // row.
     m_fused = schedule == WinogradSchedule::kAuto ? m_elements * m_plane_packed <= kFusedMaxWeightBytes
                                                   : schedule == WinogradSchedule::kFused;
   }
